@@ -1,0 +1,58 @@
+"""One Settings object; every knob is an environment variable prefixed ``SUMMARISER_``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SUMMARISER_", env_file=".env", extra="ignore")
+
+    # LLM endpoint. No base URL means: start the embedded local model.
+    llm_base_url: str | None = None
+    llm_api_key: str | None = None
+    llm_model: str | None = None
+    llm_timeout_s: float = Field(600.0, gt=0)
+    llm_max_retries: int = Field(2, ge=0, description="HTTP-level retries (429/5xx/timeouts).")
+    llm_repair_attempts: int = Field(2, ge=0, description="Re-asks after invalid/truncated JSON.")
+    llm_max_concurrency: int = Field(1, ge=1)
+    llm_context_window: int | None = Field(None, description="Tokens; default per backend.")
+    llm_max_output_tokens: int = Field(900, ge=64)
+    llm_temperature: float = 0.0
+
+    # Embedded model (llama.cpp through xllamacpp).
+    local_model_path: Path | None = Field(None, description="A GGUF file to use instead of the bundled one.")
+    local_cache_dir: Path = Path.home() / ".cache" / "summariser"
+    local_context_window: int = 8192
+    local_threads: int | None = None
+
+    # Chunking; None means derived from the context window.
+    chunk_tokens: int | None = None
+    chunk_overlap: int | None = None
+
+    # Input limits.
+    max_input_chars: int = 300_000
+    max_body_bytes: int = 2_000_000
+
+    prompts_dir: Path = Path(__file__).resolve().parent.parent / "prompts"
+    extract_prompt: str = "extract@1"
+    summary_prompt: str = "summarise@1"
+
+    # Service (issue 4).
+    database_url: str = "sqlite:///./summariser.db"
+    sync_deadline_s: float = 120.0
+    require_auth: bool = True
+    log_level: str = "INFO"
+
+    @property
+    def uses_embedded_model(self) -> bool:
+        return not self.llm_base_url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
