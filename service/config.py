@@ -47,6 +47,22 @@ class Settings(BaseSettings):
     sync_deadline_s: float = 120.0
     require_auth: bool = True
     log_level: str = "INFO"
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    job_concurrency: int = Field(1, ge=1, description="Jobs the server runs at once.")
+    job_poll_interval_s: float = Field(1.0, gt=0)
+    job_max_attempts: int = Field(3, ge=1, description="Starts per job (crash restarts count).")
+    batch_max_items: int = Field(100, ge=1)
+    rate_limit_per_minute: int = Field(60, ge=1, description="Per key; a key may override it.")
+    token_budget_per_day: int | None = Field(None, ge=1, description="Per key, UTC day; None = unlimited.")
+    cost_per_1k_input_tokens: float = Field(0.0, ge=0)
+    cost_per_1k_output_tokens: float = Field(0.0, ge=0)
+    webhook_secret: str | None = Field(None, description="Signs webhooks when auth is off.")
+    webhook_max_attempts: int = Field(5, ge=1)
+    webhook_backoff_s: float = Field(1.0, gt=0)
+    webhook_timeout_s: float = Field(10.0, gt=0)
+    sse_poll_interval_s: float = Field(0.5, gt=0)
+    llm_retry_after_s: int = Field(30, ge=1, description="Retry-After sent with 503 llm_unavailable.")
 
     @property
     def uses_embedded_model(self) -> bool:

@@ -1,0 +1,138 @@
+"""Accepting work: sync summaries under a deadline, jobs and batches, with idempotency keys."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from service.api.auth import Principal
+from service.api.errors import (
+    DeadlineExceededError,
+    IdempotencyConflictError,
+    JobNotFoundError,
+    WebhookSecretMissingError,
+    BatchTooLargeError,
+)
+from service.api.models import BatchRequest, JobRequest, SummaryRequest
+from service.api.runner import Outcome, RunContext, canonical_hash, run_summary, validate_article
+from service.api.state import AppState
+from service.api.worker import JobWorker
+from service.errors import InputError
+from service.schema import ArticleInput
+from service.store import jobs as job_store
+from service.store.models import Batch, Job
+from service.store.records import claim_idempotency_key, find_idempotency_key
+
+
+@dataclass
+class Caller:
+    """Who submits, under which request id and idempotency key."""
+
+    principal: Principal
+    request_id: str | None
+    idempotency_key: str | None = None
+
+
+def _article(body: SummaryRequest) -> ArticleInput:
+    return ArticleInput.model_validate(body.model_dump(include=set(ArticleInput.model_fields)))
+
+
+async def _check_key(state: AppState, caller: Caller, request_hash: str) -> str | None:
+    """The job id stored under the caller's idempotency key (None: first use or no key)."""
+    if caller.idempotency_key is None:
+        return None
+    row = await asyncio.to_thread(find_idempotency_key, state.db, caller.principal.owner,
+                                  caller.idempotency_key)
+    if row is None:
+        return None
+    if row.request_hash != request_hash:
+        raise IdempotencyConflictError(
+            "This Idempotency-Key was used for a different request; use a new key.")
+    return row.job_id or ""
+
+
+async def summarise_now(state: AppState, body: SummaryRequest, caller: Caller) -> Outcome:
+    """Summarise within ``sync_deadline_s``; identical content comes from the store.
+
+    Raises:
+        DeadlineExceededError: the deadline passed (the client should use a job instead).
+    """
+    article = _article(body)
+    await validate_article(article, state.settings)
+    request_hash = canonical_hash({"summaries": body.model_dump(mode="json")})
+    if await _check_key(state, caller, request_hash) is None and caller.idempotency_key:
+        await asyncio.to_thread(claim_idempotency_key, state.db, caller.principal.owner,
+                                caller.idempotency_key, request_hash)
+    ctx = RunContext(caller.principal.key_id, caller.request_id, "summaries")
+    deadline = state.settings.sync_deadline_s
+    try:
+        return await asyncio.wait_for(run_summary(state, article, ctx), deadline)
+    except TimeoutError as exc:
+        raise DeadlineExceededError(
+            f"The summary took longer than {deadline:g} s (SUMMARISER_SYNC_DEADLINE_S); "
+            "submit long articles with POST /v1/jobs.", deadline_s=deadline) from exc
+
+
+def _require_secret(principal: Principal, callback_url: object) -> None:
+    if callback_url is not None and not principal.webhook_secret:
+        raise WebhookSecretMissingError(
+            "Webhooks need a signing secret: set SUMMARISER_WEBHOOK_SECRET when auth is off.")
+
+
+async def submit_job(
+    state: AppState, worker: JobWorker, body: JobRequest, caller: Caller
+) -> tuple[Job, bool]:
+    """Queue a job, or return the job already queued under the same idempotency key.
+
+    Returns:
+        The job and whether it was replayed from an earlier request.
+    """
+    request_hash = canonical_hash({"jobs": body.model_dump(mode="json")})
+    earlier = await _check_key(state, caller, request_hash)
+    if earlier:
+        job = await asyncio.to_thread(job_store.get_job, state.db, earlier)
+        if job is None:
+            raise JobNotFoundError(f"Job {earlier} of this idempotency key no longer exists.")
+        return job, True
+    article = _article(body)
+    await validate_article(article, state.settings)
+    _require_secret(caller.principal, body.callback_url)
+    new = job_store.NewJob(
+        article=article.model_dump(mode="json"), owner=caller.principal.key_id,
+        callback_url=str(body.callback_url) if body.callback_url else None,
+        request_id=caller.request_id)
+    job = await asyncio.to_thread(job_store.create_job, state.db, new)
+    if caller.idempotency_key:
+        await asyncio.to_thread(claim_idempotency_key, state.db, caller.principal.owner,
+                                caller.idempotency_key, request_hash, job.id)
+    worker.notify()
+    return job, False
+
+
+async def submit_batch(
+    state: AppState, worker: JobWorker, body: BatchRequest, caller: Caller
+) -> tuple[Batch, list[Job]]:
+    """Validate every item (errors name the item index), then queue one job per item."""
+    limit = state.settings.batch_max_items
+    if len(body.items) > limit:
+        raise BatchTooLargeError(
+            f"A batch holds at most {limit} items (SUMMARISER_BATCH_MAX_ITEMS); "
+            f"got {len(body.items)}.", limit=limit)
+    _require_secret(caller.principal, body.callback_url)
+    callback = str(body.callback_url) if body.callback_url else None
+    items: list[job_store.NewJob] = []
+    for index, item in enumerate(body.items):
+        article = _article(item)
+        try:
+            await validate_article(article, state.settings)
+        except InputError as exc:
+            exc.details["item"] = index
+            exc.message = f"items[{index}]: {exc.message}"
+            raise
+        items.append(job_store.NewJob(article=article.model_dump(mode="json"),
+                                      owner=caller.principal.key_id, callback_url=callback,
+                                      request_id=caller.request_id, ref=item.ref))
+    batch, jobs = await asyncio.to_thread(job_store.create_batch, state.db,
+                                          caller.principal.key_id, items)
+    worker.notify()
+    return batch, jobs

@@ -1,0 +1,155 @@
+"""Durable jobs: queued -> running -> succeeded | failed, claimed atomically by the worker."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from service.store.db import Database
+from service.store.models import Batch, Job, utcnow
+
+TERMINAL = frozenset({"succeeded", "failed"})
+
+
+@dataclass
+class NewJob:
+    """What a client submitted for one job."""
+
+    article: dict[str, Any]
+    owner: str | None
+    callback_url: str | None = None
+    request_id: str | None = None
+    ref: str | None = None
+
+
+def _job(new: NewJob, batch_id: str | None = None, index: int | None = None) -> Job:
+    return Job(
+        id=uuid.uuid4().hex, api_key_id=new.owner, article=new.article, status="queued",
+        callback_url=new.callback_url, webhook_state="pending" if new.callback_url else None,
+        request_id=new.request_id, ref=new.ref, batch_id=batch_id, batch_index=index,
+        attempts=0, chunks_done=0, cached=False, created_at=utcnow(),
+    )
+
+
+def create_job(db: Database, new: NewJob) -> Job:
+    """Persist a queued job and return it."""
+    job = _job(new)
+    with db.session() as s:
+        s.add(job)
+    return job
+
+
+def create_batch(db: Database, owner: str | None, items: list[NewJob]) -> tuple[Batch, list[Job]]:
+    """Persist a batch and one queued job per item, in one transaction."""
+    batch = Batch(id=uuid.uuid4().hex, api_key_id=owner, created_at=utcnow())
+    with db.session() as s:
+        s.add(batch)
+        s.flush()
+        jobs = [_job(item, batch.id, i) for i, item in enumerate(items)]
+        s.add_all(jobs)
+    return batch, jobs
+
+
+def get_job(db: Database, job_id: str, owner: str | None = None) -> Job | None:
+    """The job, or None when it does not exist or belongs to another key."""
+    with db.session() as s:
+        job = s.get(Job, job_id)
+    if job is None or (owner is not None and job.api_key_id != owner):
+        return None
+    return job
+
+
+def get_batch(db: Database, batch_id: str, owner: str | None) -> tuple[Batch, list[Job]] | None:
+    """The batch and its jobs in submission order, or None (missing or another key's)."""
+    with db.session() as s:
+        batch = s.get(Batch, batch_id)
+        if batch is None or (owner is not None and batch.api_key_id != owner):
+            return None
+        jobs = list(s.scalars(select(Job).where(Job.batch_id == batch_id).order_by(Job.batch_index)))
+    return batch, jobs
+
+
+def claim_jobs(db: Database, limit: int) -> list[Job]:
+    """Atomically move up to ``limit`` oldest queued jobs to running and return them."""
+    claimed: list[str] = []
+    with db.session() as s:
+        ids = s.scalars(
+            select(Job.id).where(Job.status == "queued").order_by(Job.created_at).limit(limit)
+        ).all()
+        for job_id in ids:
+            res = s.execute(
+                update(Job).where(Job.id == job_id, Job.status == "queued")
+                .values(status="running", started_at=utcnow(), attempts=Job.attempts + 1)
+            )
+            if res.rowcount == 1:  # type: ignore[attr-defined]
+                claimed.append(job_id)
+    return [job for job_id in claimed if (job := get_job(db, job_id)) is not None]
+
+
+def requeue_running(db: Database) -> int:
+    """Put jobs left ``running`` by a crash or shutdown back in the queue; returns how many."""
+    with db.session() as s:
+        res = s.execute(update(Job).where(Job.status == "running").values(status="queued"))
+        return int(res.rowcount)  # type: ignore[attr-defined]
+
+
+def set_progress(db: Database, job_id: str, done: int, total: int | None, stage: str) -> None:
+    """Record pipeline progress of a running job."""
+    with db.session() as s:
+        s.execute(
+            update(Job).where(Job.id == job_id, Job.status == "running")
+            .values(chunks_done=done, chunks_total=total, stage=stage)
+        )
+
+
+def finish_job(
+    db: Database,
+    job_id: str,
+    *,
+    result: dict[str, Any] | None,
+    error: dict[str, Any] | None = None,
+    content_hash: str | None = None,
+    cached: bool = False,
+) -> Job | None:
+    """Mark a job succeeded (no ``error``) or failed and store its result or error."""
+    with db.session() as s:
+        job = s.get(Job, job_id)
+        if job is None:
+            return None
+        job.status = "failed" if error else "succeeded"
+        job.result, job.error = result, error
+        job.content_hash, job.cached = content_hash, cached
+        job.finished_at = utcnow()
+        if not error and job.chunks_total is not None:
+            job.chunks_done = job.chunks_total
+        job.stage = "done"
+    return job
+
+
+def queue_depth(db: Database) -> dict[str, int]:
+    """Job counts by non-terminal status."""
+    with db.session() as s:
+        rows = s.execute(
+            select(Job.status, func.count()).where(Job.status.in_(("queued", "running")))
+            .group_by(Job.status)
+        ).all()
+    depth = {"queued": 0, "running": 0}
+    depth.update({status: int(n) for status, n in rows})
+    return depth
+
+
+def pending_webhooks(db: Database) -> list[Job]:
+    """Finished jobs whose webhook was not yet delivered (e.g. cut off by a restart)."""
+    with db.session() as s:
+        return list(s.scalars(
+            select(Job).where(Job.status.in_(TERMINAL), Job.webhook_state == "pending")
+        ))
+
+
+def set_webhook_state(db: Database, job_id: str, state: str) -> None:
+    """Record the webhook outcome of a job: ``pending``, ``delivered`` or ``failed``."""
+    with db.session() as s:
+        s.execute(update(Job).where(Job.id == job_id).values(webhook_state=state))
