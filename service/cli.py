@@ -11,6 +11,11 @@ app = typer.Typer(
     add_completion=False,
 )
 
+
+@app.callback()
+def main() -> None:
+    """Grounded structured summaries of news articles (offline by default)."""
+
 from service import cli_run  # noqa: E402
 
 cli_run.register(app)

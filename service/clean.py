@@ -1,0 +1,213 @@
+"""Input validation and cleaning: raw article in, ``CleanDocument`` out.
+
+Cleaning never rewrites the text that offsets index. For plain text that is the text as
+submitted; for HTML it is the article body extracted by trafilatura (returned to the client as
+``source_text``). What is left out — trailing page boilerplate, repeated paragraphs, passages that
+address AI systems — is recorded as excluded spans, so offsets stay true and nothing is silently lost.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+import trafilatura
+
+from service.errors import EmptyInputError, EncodingError, InputTooLargeError, NotTextError
+from service.schema import ArticleInput, DroppedSpan
+
+_HTML_SNIFF = re.compile(r"^\s*(<!doctype html|<html|<head|<body|<article|<div|<p[\s>])", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+# Lines that open the page chrome after an article (comment forms, related links, directories).
+_TAIL_MARKER = re.compile(
+    r"^\s*(related (articles|posts|stories|news)|leave a (reply|comment)|most (popular|read)"
+    r"|recent (comments|posts)|popular posts|you may also like|more (stories|from)\b.*"
+    r"|share (this|on)\b.*|subscribe\b.*|sign up\b.*newsletter.*|follow us\b.*|comments?"
+    r"|please enter your (comment|name).*|all rights reserved.*|©.*|copyright\b.*"
+    r"|advertisement|tags?:.*|cookie (policy|settings|preferences).*|\\?#{3,}|\*{3,})\s*$",
+    re.I,
+)
+_SOURCE_CREDIT = re.compile(r"^\s*(source|sources|via|credit)s?:?\s*$", re.I)
+_SENTENCE_END = re.compile(r"[.!?][\"”’)]?(\s|$)")
+
+# Passages that speak to AI systems rather than to readers (prompt injection). Data, never orders.
+_INJECTION = [
+    re.compile(
+        r"\b(ignore|disregard|forget|override)\b[^.\n]{0,60}\b(previous|prior|above|earlier|all|any|your)\b"
+        r"[^.\n]{0,30}\b(instructions?|prompts?|rules|directions|guidelines)\b",
+        re.I,
+    ),
+    re.compile(
+        r"\b(note|message|instructions?|notice|attention)\b[^.\n]{0,20}\b(to|for)\b[^.\n]{0,20}"
+        r"\b(AI|A\.I\.|automated|language models?|LLMs?|chatbots?|assistants?|summari[sz]\w*|bots?)\b",
+        re.I,
+    ),
+    re.compile(
+        r"\b(AI|automated|language[- ]model|LLM)\s+(systems?|models?|tools?|assistants?|summari[sz]ers?)\b"
+        r"[^.\n]{0,40}\b(reading|processing|summari[sz]ing|parsing|ingesting|analy[sz]ing)\b",
+        re.I,
+    ),
+    re.compile(r"\bif you are an? (AI|A\.I\.|language model|LLM|assistant|chatbot|bot)\b", re.I),
+    re.compile(r"\b(system prompt|you are now|new instructions:)", re.I),
+]
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+@dataclass
+class CleanDocument:
+    """The text offsets index, the article body within it, and what extraction must skip."""
+
+    source_text: str
+    input_format: Literal["text", "html"]
+    body: Span
+    excluded: list[DroppedSpan] = field(default_factory=list)
+    title: str | None = None
+
+    def excluded_overlapping(self, start: int, end: int) -> list[DroppedSpan]:
+        return [d for d in self.excluded if d.start < end and start < d.end]
+
+    def visible(self, start: int, end: int) -> str:
+        """``source_text[start:end]`` with excluded spans blanked (same length, offsets kept)."""
+        text = list(self.source_text[start:end])
+        for d in self.excluded_overlapping(start, end):
+            for i in range(max(d.start, start), min(d.end, end)):
+                text[i - start] = " "
+        return "".join(text)
+
+    def prompt_text(self, start: int, end: int) -> str:
+        """The text a model reads: excluded spans replaced by a short marker."""
+        parts, pos = [], start
+        for d in self.excluded_overlapping(start, end):
+            parts.append(self.source_text[pos : max(pos, d.start)])
+            parts.append("[…]")
+            pos = max(pos, d.end)
+        parts.append(self.source_text[pos:end])
+        return "".join(parts)
+
+
+def decode_bytes(data: bytes) -> str:
+    """Decode submitted bytes as UTF-8 (BOM allowed); refuse binary and other encodings."""
+    if b"\x00" in data[:65536]:
+        raise NotTextError("The input is binary (it contains NUL bytes); send UTF-8 text or HTML.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise EncodingError(
+            f"The input is not valid UTF-8 (byte {exc.start}); re-encode it as UTF-8.",
+            position=exc.start,
+        ) from exc
+
+
+def check_text(text: str, max_chars: int) -> None:
+    """Raise an ``InputError`` for empty, binary-looking or oversize text."""
+    if len(text) > max_chars:
+        raise InputTooLargeError(
+            f"The article has {len(text):,} characters; the limit is {max_chars:,} "
+            "(SUMMARISER_MAX_INPUT_CHARS). Split it or raise the limit.",
+            limit=max_chars,
+            size=len(text),
+        )
+    if not text.strip():
+        raise EmptyInputError("The article is empty or whitespace only.")
+    sample = text[:65536]
+    if "\x00" in sample or len(_CONTROL.findall(sample)) > max(8, len(sample) // 100):
+        raise NotTextError("The input looks binary (control characters); send UTF-8 text or HTML.")
+
+
+def looks_like_html(text: str) -> bool:
+    return bool(_HTML_SNIFF.match(text[:2048])) or text.count("</p>") >= 3
+
+
+def extract_html(html: str) -> tuple[str, str | None]:
+    """Extract the main article text and title from a CMS page with trafilatura."""
+    doc = trafilatura.bare_extraction(
+        html,
+        include_comments=False,
+        include_tables=True,
+        include_links=False,
+        favor_recall=True,
+        deduplicate=False,
+        with_metadata=True,
+    )
+    text = (doc.text if doc is not None else None) or ""
+    title = doc.title if doc is not None else None
+    if not text.strip():
+        raise EmptyInputError("No article text could be extracted from the HTML page.")
+    return text, title
+
+
+def load_article(article: ArticleInput, max_chars: int) -> CleanDocument:
+    """Validate an article and build the ``CleanDocument`` that extraction works on."""
+    if (article.text is None) == (article.html is None):
+        raise EmptyInputError("Send exactly one of 'text' or 'html'.")
+    raw = article.text if article.text is not None else article.html
+    assert raw is not None
+    check_text(raw, max_chars)
+    fmt: Literal["text", "html"] = "html" if article.html is not None else "text"
+    title = article.title
+    source = raw
+    if fmt == "html":
+        source, found_title = extract_html(raw)
+        title = title or found_title
+        check_text(source, max_chars)
+    return clean_text(source, fmt, title)
+
+
+def clean_text(source: str, fmt: Literal["text", "html"] = "text", title: str | None = None) -> CleanDocument:
+    """Find the article body in ``source`` and the spans extraction must skip."""
+    paragraphs = list(_paragraphs(source))
+    end = _body_end(source, paragraphs)
+    excluded: list[DroppedSpan] = []
+    if end < len(source.rstrip()):
+        excluded.append(DroppedSpan(start=end, end=len(source), reason="boilerplate"))
+    seen: set[str] = set()
+    for p in paragraphs:
+        if p.start >= end:
+            break
+        text = source[p.start : p.end]
+        key = " ".join(text.split()).casefold()
+        if len(key) >= 80 and key in seen:
+            excluded.append(DroppedSpan(start=p.start, end=p.end, reason="duplicate"))
+        elif any(rx.search(text) for rx in _INJECTION):
+            excluded.append(DroppedSpan(start=p.start, end=p.end, reason="instructions_to_ai"))
+        seen.add(key)
+    start = len(source) - len(source.lstrip())
+    return CleanDocument(source, fmt, Span(start, max(start, end)), sorted(excluded, key=lambda d: d.start), title)
+
+
+def _paragraphs(text: str) -> list[Span]:
+    """Paragraph spans: text between blank lines."""
+    spans = []
+    for m in re.finditer(r"\S(?:.*\S)?(?:\n[ \t]*\S.*)*", text):
+        line_end = m.end()
+        spans.append(Span(m.start(), line_end))
+    return spans
+
+
+def _is_prose(text: str) -> bool:
+    return len(text) >= 150 and len(_SENTENCE_END.findall(text)) >= 2
+
+
+def _body_end(source: str, paragraphs: list[Span]) -> int:
+    """Where the article ends: the first chrome marker after which no prose paragraph follows."""
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]*", source) if m.group().strip()]
+    half = len(source) * 0.4
+    for i, (s, e) in enumerate(lines):
+        if s < half or not _TAIL_MARKER.match(source[s:e]):
+            continue
+        if any(p.start >= s and _is_prose(source[p.start : p.end]) for p in paragraphs):
+            continue
+        cut = s
+        j = i - 1
+        while j >= 0 and _SOURCE_CREDIT.match(source[lines[j][0] : lines[j][1]]):
+            cut = lines[j][0]
+            j -= 1
+        return len(source[:cut].rstrip())
+    return len(source.rstrip())

@@ -1,0 +1,131 @@
+"""Grounding: find a model's quote in the source and turn it into verifiable offsets.
+
+Matching goes exact → whitespace/case/punctuation-normalised → fuzzy (rapidfuzz, threshold). The
+returned ``Evidence.quote`` is always the source slice itself, so ``source[start:end] == quote``
+holds for every evidence item we emit, whichever way it was found.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from service.clean import CleanDocument, Span
+from service.schema import Evidence
+
+FUZZY_THRESHOLD = 90.0
+MIN_QUOTE_CHARS = 4
+MIN_FUZZY_CHARS = 20
+MAX_QUOTE_CHARS = 400
+_TRANSLATE = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "\u00a0": " "})
+_STRIP = " \t\n\"'“”‘’«»….,;:"
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """A normalised text with, for each of its characters, the offset of the source character."""
+
+    text: str
+    offsets: list[int]
+
+
+def normalise(source: str, span: Span) -> Normalised:
+    """Fold case, unify quotes and dashes, collapse whitespace; keep a map back to ``source``."""
+    chars: list[str] = []
+    offsets: list[int] = []
+    prev_space = True
+    for i in range(span.start, span.end):
+        ch = unicodedata.normalize("NFKC", source[i].translate(_TRANSLATE)).casefold()
+        if ch.isspace():
+            if prev_space:
+                continue
+            ch, prev_space = " ", True
+        else:
+            prev_space = False
+        for c in ch:
+            chars.append(c)
+            offsets.append(i)
+    return Normalised("".join(chars), offsets)
+
+
+def norm_str(text: str) -> str:
+    return normalise(text, Span(0, len(text))).text.strip()
+
+
+def locate(quote: str, doc: CleanDocument, window: Span) -> Evidence | None:
+    """Find ``quote`` inside ``window`` of the document, outside excluded spans."""
+    q = quote.strip(_STRIP)[:MAX_QUOTE_CHARS]
+    if len(q) < MIN_QUOTE_CHARS:
+        return None
+    src = doc.source_text
+    for found in _candidates(q, src, window):
+        start, end, how = found
+        if not doc.excluded_overlapping(start, end):
+            return Evidence(quote=src[start:end], start=start, end=end, match=how)
+    return None
+
+
+def _candidates(q: str, src: str, window: Span) -> list[tuple[int, int, str]]:
+    out: list[tuple[int, int, str]] = []
+    pos = src.find(q, window.start, window.end)
+    while pos != -1 and len(out) < 3:
+        out.append((pos, pos + len(q), "exact"))
+        pos = src.find(q, pos + 1, window.end)
+    if out:
+        return out
+    hay = normalise(src, window)
+    needle = norm_str(q)
+    pos = hay.text.find(needle)
+    if pos != -1 and needle:
+        end = hay.offsets[pos + len(needle) - 1] + 1
+        return [(hay.offsets[pos], end, "normalised")]
+    if len(needle) < MIN_FUZZY_CHARS:
+        return []
+    al = fuzz.partial_ratio_alignment(needle, hay.text, score_cutoff=FUZZY_THRESHOLD)
+    if al is None or al.dest_end <= al.dest_start:
+        return []
+    start = hay.offsets[al.dest_start]
+    end = hay.offsets[al.dest_end - 1] + 1
+    return [(start, _trim_end(src, start, end), "fuzzy")]
+
+
+def _trim_end(src: str, start: int, end: int) -> int:
+    while end > start and src[end - 1].isspace():
+        end -= 1
+    return end
+
+
+def is_stated(phrase: str, doc: CleanDocument) -> bool:
+    """Whether ``phrase`` (e.g. a personal name) occurs in the article body, normalised."""
+    needle = norm_str(phrase)
+    if not needle:
+        return False
+    visible = doc.visible(doc.body.start, doc.body.end)
+    body = normalise(visible, Span(0, len(visible))).text
+    if needle in body:
+        return True
+    words = [w for w in re.findall(r"\w+", needle) if len(w) > 1]
+    return bool(words) and all(re.search(rf"\b{re.escape(w)}\b", body) for w in words)
+
+
+_PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}(?:[-\s][A-Z][a-z]{2,})*")
+_COMMON = {"The", "This", "That", "These", "Both", "They", "Their", "Its", "And", "But", "While"}
+
+
+def unsupported_names(text: str, doc: CleanDocument) -> list[str]:
+    """Capitalised words in generated ``text`` that the article (outside excluded spans) never uses.
+
+    Catches invented people and places in notes and summary sentences, e.g. a minister named only
+    by a planted instruction.
+    """
+    visible = doc.visible(0, len(doc.source_text))
+    words = set(re.findall(r"\w+", normalise(visible, Span(0, len(visible))).text))
+    missing = []
+    for m in _PROPER.finditer(text):
+        for word in re.findall(r"[A-Za-z]+", m.group()):
+            if word not in _COMMON and word.casefold() not in words:
+                missing.append(word)
+    return missing

@@ -1,0 +1,85 @@
+"""Turn one chunk's reply into grounded output items.
+
+An item is kept when its quote (or, failing that, its own name/title) is found in the chunk's
+context, and its evidence starts inside the chunk's *owned* range — overlap never duplicates.
+A personal name the article does not state is removed (the item keeps its title); an item with no
+verifiable evidence is dropped and counted, or kept flagged ``grounded: false`` on request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from service.chunk import Chunk
+from service.clean import CleanDocument
+from service.extract import ChunkExtraction
+from service.ground import is_stated, locate, unsupported_names
+from service.schema import Agreement, Event, Evidence, GeopoliticalNote, Participant
+
+
+@dataclass
+class Found:
+    """What one chunk contributed after grounding and owned-range filtering."""
+
+    participants: list[Participant] = field(default_factory=list)
+    agreements: list[Agreement] = field(default_factory=list)
+    notes: list[GeopoliticalNote] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    event: Event | None = None
+    ungrounded: int = 0
+
+
+def _evidence(doc: CleanDocument, chunk: Chunk, *candidates: str | None) -> Evidence | None | bool:
+    """Evidence for the first candidate found; ``False`` when it lies outside the owned range."""
+    for text in candidates:
+        if not text:
+            continue
+        ev = locate(text, doc, chunk.context)
+        if ev is not None:
+            return ev if chunk.owned.start <= ev.start < chunk.owned.end else False
+    return None
+
+
+def ground_chunk(reply: ChunkExtraction, chunk: Chunk, doc: CleanDocument, keep_ungrounded: bool) -> Found:
+    found = Found(topics=[t.strip() for t in reply.topics if t.strip()])
+    if reply.event is not None:
+        found.event = Event(**reply.event.model_dump())
+
+    def accept(ev: Evidence | None | bool) -> list[Evidence] | None:
+        if ev is False:
+            return None  # the owning chunk reports it
+        if ev is None:
+            found.ungrounded += 1
+            return [] if keep_ungrounded else None
+        assert isinstance(ev, Evidence)
+        return [ev]
+
+    for p in reply.participants:
+        name = p.name if p.name and is_stated(p.name, doc) else None
+        if not (name or p.role):
+            found.ungrounded += 1 if p.name else 0
+            continue
+        evidence = accept(_evidence(doc, chunk, p.quote, name, p.role))
+        if evidence is not None:
+            found.participants.append(Participant(
+                name=name, role=p.role, affiliation=p.affiliation, evidence=evidence, grounded=bool(evidence)
+            ))
+    for a in reply.agreements:
+        if not a.title.strip():
+            continue
+        evidence = accept(_evidence(doc, chunk, a.quote, a.title))
+        if evidence is not None:
+            found.agreements.append(Agreement(
+                title=a.title.strip(), kind=a.kind, parties=a.parties, status=a.status,
+                evidence=evidence, grounded=bool(evidence),
+            ))
+    for n in reply.geopolitical_notes:
+        if not n.note.strip():
+            continue
+        ev = _evidence(doc, chunk, n.quote)
+        if ev is not None and ev is not False and unsupported_names(n.note, doc):
+            ev = None  # the note names someone or something the article never mentions
+        evidence = accept(ev)
+        if evidence is not None:
+            found.notes.append(GeopoliticalNote(note=n.note.strip(), evidence=evidence, grounded=bool(evidence)))
+    return found

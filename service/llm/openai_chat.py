@@ -1,0 +1,158 @@
+"""OpenAI-compatible chat completions with JSON-Schema structured output and bounded repair."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import openai
+from openai import AsyncOpenAI
+from pydantic import BaseModel, ValidationError
+
+from service.errors import InvalidOutputError, ProviderError, ProviderUnavailableError
+from service.llm.base import Completion, Message, T, Usage
+
+# A repair turn quotes at most this much of the bad reply and of the error, so retries re-send the
+# original prompt plus a bounded tail instead of growing the conversation.
+_MAX_BAD_REPLY_CHARS = 600
+_MAX_ERROR_CHARS = 400
+
+
+class OpenAIChatLLM:
+    """``LLM`` over any OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp's server)."""
+
+    def __init__(
+        self,
+        client: AsyncOpenAI,
+        *,
+        model: str,
+        context_window: int,
+        repair_attempts: int = 2,
+        temperature: float = 0.0,
+    ) -> None:
+        self._client = client
+        self.model_name = model
+        self.context_window = context_window
+        self._repair_attempts = repair_attempts
+        self._temperature = temperature
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    async def complete(
+        self, messages: list[Message], schema: type[T], *, max_tokens: int, name: str
+    ) -> Completion[T]:
+        """Ask for ``schema``-valid JSON; re-ask with the validation error a bounded number of times.
+
+        Raises:
+            ProviderUnavailableError: endpoint unreachable, timing out or rate limiting (after the
+                SDK's own retries with backoff).
+            InvalidOutputError: the reply stayed invalid or truncated after every repair attempt.
+            ProviderError: any other refusal by the endpoint.
+        """
+        usage = Usage()
+        response_format = _response_format(schema, name)
+        attempt_messages = messages
+        error = ""
+        for attempt in range(self._repair_attempts + 1):
+            reply, finish = await self._call(attempt_messages, response_format, max_tokens, attempt, usage)
+            error = _problem(reply, finish, schema)
+            if not error:
+                usage.repairs = attempt
+                value = schema.model_validate_json(reply)
+                return Completion(value=value, usage=usage, model=self.model_name, raw=reply)
+            usage.repairs = attempt
+            attempt_messages = [*messages, *_repair_turn(reply, error)]
+        raise InvalidOutputError(
+            f"The model's {name} output stayed invalid after {self._repair_attempts + 1} attempts: "
+            f"{error[:_MAX_ERROR_CHARS]}",
+            usage=usage,
+        )
+
+    async def _call(
+        self,
+        messages: list[Message],
+        response_format: dict[str, Any],
+        max_tokens: int,
+        attempt: int,
+        usage: Usage,
+    ) -> tuple[str, str | None]:
+        try:
+            resp = await self._client.chat.completions.create(
+                model=self.model_name,
+                messages=messages,  # type: ignore[arg-type]
+                response_format=response_format,  # type: ignore[arg-type]
+                max_tokens=max_tokens,
+                temperature=self._temperature if attempt == 0 else max(self._temperature, 0.4),
+                seed=attempt,
+            )
+        except (openai.APITimeoutError, openai.APIConnectionError) as exc:
+            raise ProviderUnavailableError(
+                f"The LLM endpoint did not answer ({type(exc).__name__}); check "
+                "SUMMARISER_LLM_BASE_URL or retry later.",
+                usage=usage,
+                retry_after=30,
+            ) from exc
+        except openai.RateLimitError as exc:
+            raise ProviderUnavailableError(
+                "The LLM endpoint is rate limiting us; retry later.",
+                usage=usage,
+                retry_after=_retry_after(exc.response),
+            ) from exc
+        except openai.APIStatusError as exc:
+            cls = ProviderUnavailableError if exc.status_code >= 500 else ProviderError
+            raise cls(
+                f"The LLM endpoint refused the request (HTTP {exc.status_code}).",
+                usage=usage,
+                status=exc.status_code,
+                retry_after=30,
+            ) from exc
+        usage.calls += 1
+        if resp.usage is not None:
+            usage.prompt_tokens += resp.usage.prompt_tokens
+            usage.completion_tokens += resp.usage.completion_tokens
+        if not resp.choices:
+            return "", "empty"
+        choice = resp.choices[0]
+        return choice.message.content or "", choice.finish_reason
+
+
+def _response_format(schema: type[BaseModel], name: str) -> dict[str, Any]:
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": name, "schema": schema.model_json_schema(), "strict": False},
+    }
+
+
+def _problem(reply: str, finish: str | None, schema: type[BaseModel]) -> str:
+    """Why ``reply`` is unusable, or ``""`` when it validates."""
+    if finish == "length":
+        return "the reply was cut off at the output limit (finish_reason=length): it was too long"
+    if not reply.strip():
+        return f"the reply was empty (finish_reason={finish})"
+    try:
+        schema.model_validate_json(reply)
+    except ValidationError as exc:
+        return str(exc)
+    return ""
+
+
+def _repair_turn(reply: str, error: str) -> list[Message]:
+    bad = reply if len(reply) <= _MAX_BAD_REPLY_CHARS else reply[:_MAX_BAD_REPLY_CHARS] + " …"
+    return [
+        {"role": "assistant", "content": bad},
+        {
+            "role": "user",
+            "content": (
+                f"That reply was not usable: {error[:_MAX_ERROR_CHARS]}\n"
+                "Reply again with valid JSON for the schema. Be brief: fewer items, short quotes, "
+                "no repetition."
+            ),
+        },
+    ]
+
+
+def _retry_after(response: Any) -> int:
+    try:
+        return max(1, int(float(response.headers.get("retry-after", "30"))))
+    except (TypeError, ValueError):
+        return 30

@@ -1,0 +1,165 @@
+"""The reduce step: merge what every chunk found into one deduplicated set (no LLM involved).
+
+Participants are the same person when their normalised names agree (or one extends the other,
+"Modi" / "Narendra Modi"), or when a title-only mention matches a named one's role and affiliation
+(titles vs names). Agreements merge on fuzzy-equal titles, topics and notes on near-duplicates.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from rapidfuzz import fuzz
+
+from service.ground import norm_str
+from service.schema import Agreement, Event, Evidence, GeopoliticalNote, Participant
+
+MAX_EVIDENCE = 3
+_HONORIFIC = re.compile(r"^(mr|mrs|ms|dr|sir|dame|h\.?e\.?|his excellency|her excellency)\.?\s+")
+_ALIASES = {
+    "us": "united states", "u s": "united states", "usa": "united states",
+    "united states of america": "united states", "america": "united states",
+    "uk": "united kingdom", "u k": "united kingdom", "britain": "united kingdom",
+    "great britain": "united kingdom", "prc": "china", "people s republic of china": "china",
+    "eu": "european union", "e u": "european union",
+}
+
+
+def key(text: str | None) -> str:
+    """Normalised comparison key: folded, punctuation-free, honorifics and aliases resolved."""
+    if not text:
+        return ""
+    k = re.sub(r"[^\w]+", " ", norm_str(text)).strip()
+    k = _HONORIFIC.sub("", k)
+    k = re.sub(r"^the ", "", k)
+    return _ALIASES.get(k, k)
+
+
+def _evidence(items: Iterable[list[Evidence]]) -> list[Evidence]:
+    seen: dict[tuple[int, int], Evidence] = {}
+    for ev_list in items:
+        for ev in ev_list:
+            seen.setdefault((ev.start, ev.end), ev)
+    return sorted(seen.values(), key=lambda e: e.start)[:MAX_EVIDENCE]
+
+
+def _same_person(a: Participant, b: Participant) -> bool:
+    ka, kb = key(a.name), key(b.name)
+    if ka and kb:
+        ta, tb = set(ka.split()), set(kb.split())
+        return ka == kb or (min(len(ta), len(tb)) >= 1 and (ta <= tb or tb <= ta) and len(ta | tb) <= 4)
+    ra, rb = key(a.role), key(b.role)
+    if not ra or not rb or fuzz.token_set_ratio(ra, rb) < 88:
+        return False
+    fa, fb = key(a.affiliation), key(b.affiliation)
+    return not fa or not fb or fa == fb or fa in fb or fb in fa
+
+
+def merge_participants(items: list[Participant]) -> list[Participant]:
+    merged: list[Participant] = []
+    for item in items:
+        for i, have in enumerate(merged):
+            if _same_person(have, item):
+                merged[i] = Participant(
+                    name=have.name or item.name,
+                    role=_longer(have.role, item.role),
+                    affiliation=have.affiliation or item.affiliation,
+                    evidence=_evidence([have.evidence, item.evidence]),
+                    grounded=have.grounded or item.grounded,
+                )
+                break
+        else:
+            merged.append(item)
+    return merged
+
+
+def _longer(a: str | None, b: str | None) -> str | None:
+    if not a or not b:
+        return a or b
+    return b if len(b) > len(a) and len(b) <= 100 else a
+
+
+def _title_key(title: str) -> str:
+    return re.sub(r"\b(the|a|an|on|of|for|and|de|la|el|los|las|y)\b", " ", key(title)).strip()
+
+
+def _same_agreement(a: Agreement, b: Agreement) -> bool:
+    ta, tb = _title_key(a.title), _title_key(b.title)
+    if not ta or not tb:
+        return False
+    return ta == tb or fuzz.token_set_ratio(ta, tb) >= 90 or (min(len(ta), len(tb)) >= 12 and (ta in tb or tb in ta))
+
+
+def merge_agreements(items: list[Agreement]) -> list[Agreement]:
+    groups: list[list[Agreement]] = []
+    for item in items:
+        for group in groups:
+            if _same_agreement(group[0], item):
+                group.append(item)
+                break
+        else:
+            groups.append([item])
+    return [_merge_agreement_group(g) for g in groups]
+
+
+def _merge_agreement_group(group: list[Agreement]) -> Agreement:
+    first = group[0]
+    status = Counter(a.status for a in group).most_common(1)[0][0]
+    return Agreement(
+        title=max((a.title for a in group), key=lambda t: (len(t) <= 100, -abs(len(t) - 40))),
+        kind=first.kind or next((a.kind for a in group if a.kind), None),
+        parties=merge_names(p for a in group for p in a.parties),
+        status=status,
+        evidence=_evidence(a.evidence for a in group),
+        grounded=any(a.grounded for a in group),
+    )
+
+
+def merge_names(names: Iterable[str]) -> list[str]:
+    out: dict[str, str] = {}
+    for name in names:
+        k = key(name)
+        if k and k not in out:
+            out[k] = name.strip()
+    return list(out.values())
+
+
+def merge_topics(topics: Iterable[str], limit: int = 12) -> list[str]:
+    counts: Counter[str] = Counter()
+    label: dict[str, str] = {}
+    for topic in topics:
+        k = key(topic)
+        if not k:
+            continue
+        match = next((have for have in label if fuzz.ratio(have, k) >= 90 or have.rstrip("s") == k.rstrip("s")), k)
+        label.setdefault(match, topic.strip())
+        counts[match] += 1
+    order = sorted(label, key=lambda k: -counts[k])
+    return [label[k] for k in order[:limit]]
+
+
+def merge_notes(items: list[GeopoliticalNote], limit: int = 8) -> list[GeopoliticalNote]:
+    merged: list[GeopoliticalNote] = []
+    for item in items:
+        for i, have in enumerate(merged):
+            if fuzz.token_set_ratio(key(have.note), key(item.note)) >= 80:
+                merged[i] = have.model_copy(update={"evidence": _evidence([have.evidence, item.evidence])})
+                break
+        else:
+            merged.append(item)
+    return merged[:limit]
+
+
+def merge_events(events: Iterable[Event | None]) -> Event | None:
+    found = [e for e in events if e is not None and (e.name or e.date or e.place)]
+    if not found:
+        return None
+    names = Counter(key(e.name) for e in found if e.name)
+    best = max(found, key=lambda e: (names.get(key(e.name), 0), bool(e.date), bool(e.place)))
+    return Event(
+        name=best.name,
+        date=best.date or next((e.date for e in found if e.date), None),
+        place=best.place or next((e.place for e in found if e.place), None),
+    )
