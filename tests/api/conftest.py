@@ -1,0 +1,73 @@
+"""Fixtures: an app on a fresh SQLite file with a fake model, an httpx ASGI client, API keys."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from api_fakes import FakeLLM
+from fastapi import FastAPI
+
+from service.api import create_app
+from service.config import Settings
+from service.store.keys import create_key
+
+ARTICLE = {
+    "text": (
+        "GENEVA, 3 March - The foreign ministers of Norway and Chile signed a fisheries cooperation "
+        "agreement on Tuesday, pledging joint patrols against illegal fishing.\n\n"
+        "Norwegian Foreign Minister Anne Berg said the deal sets a standard for ocean governance."
+    ),
+    "title": "Norway and Chile sign fisheries pact",
+}
+
+
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    """Fast test settings on a throwaway SQLite file."""
+    values: dict[str, Any] = {
+        "database_url": f"sqlite:///{tmp_path / 'api.db'}", "job_poll_interval_s": 0.05,
+        "sse_poll_interval_s": 0.05, "webhook_backoff_s": 0.01, "llm_base_url": None,
+        "log_level": "WARNING",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def fake_llm() -> FakeLLM:
+    return FakeLLM()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+AppFactory = Callable[..., FastAPI]
+
+
+@pytest.fixture
+def app(settings: Settings, fake_llm: FakeLLM) -> FastAPI:
+    return create_app(settings, llm=fake_llm)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+            yield c
+
+
+@pytest.fixture
+def api_key(app: FastAPI) -> str:
+    _, token = create_key(app.state.summariser.db, "tests")
+    return token
+
+
+@pytest.fixture
+def auth(api_key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_key}"}
