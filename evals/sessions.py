@@ -20,6 +20,11 @@ _NOT_RECORDED = {"llm_base_url", "llm_api_key", "llm_model", "llm_timeout_s", "l
 _EXCHANGE_FILE = re.compile(r"^[0-9a-f]{20}-\d+\.json$")
 
 
+def _inner_transport() -> httpx.AsyncBaseTransport:
+    """The real network transport a recording wraps (tests substitute a fake server)."""
+    return httpx.AsyncHTTPTransport()
+
+
 def recorded_settings(settings: Settings) -> dict[str, Any]:
     """The settings that shape LLM requests (chunking, prompts, limits); no URLs or keys."""
     dumped = settings.model_dump(mode="json")
@@ -45,7 +50,7 @@ async def open_live(settings: Settings, record_dir: Path | None = None) -> Pipel
     if record_dir is None:
         return PipelineBackend(await open_llm(settings), settings, summarise)
     _clear_recording(record_dir)
-    transport = RecordingTransport(httpx.AsyncHTTPTransport(), record_dir)
+    transport = RecordingTransport(_inner_transport(), record_dir)
     client = httpx.AsyncClient(transport=transport, timeout=settings.llm_timeout_s)
     llm = await open_llm(settings, http_client=client)
     write_manifest(record_dir, {
