@@ -93,6 +93,15 @@ def tiny(tmp_path: Path) -> Case:
     return load_case(write_case(tmp_path / "gold"))
 
 
+EXTRACTION: dict[str, Any] = {
+    "event": {"name": "Geneva trade meeting", "place": "Geneva"},
+    "participants": [{"quote": "Trade Minister Jane Roe", "name": "Jane Roe", "role": "Trade Minister"}],
+    "agreements": [{"quote": "signed the Geneva Tariff Accord", "title": "Geneva Tariff Accord", "status": "signed"}],
+    "topics": ["tariffs", "steel"],
+    "geopolitical_notes": [],
+}
+
+
 class FakeOpenAI(httpx.AsyncBaseTransport):
     """An OpenAI-compatible chat endpoint that answers from the tiny article, deterministically."""
 
@@ -102,17 +111,12 @@ class FakeOpenAI(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.calls += 1
         body = json.loads(await request.aread())
-        name = body["response_format"]["json_schema"]["name"]
-        if name == "chunk_extraction":
-            content = {
-                "event": {"name": "Geneva trade meeting", "place": "Geneva"},
-                "participants": [{"quote": "Trade Minister Jane Roe", "name": "Jane Roe", "role": "Trade Minister"}],
-                "agreements": [{"quote": "signed the Geneva Tariff Accord", "title": "Geneva Tariff Accord", "status": "signed"}],
-                "topics": ["tariffs", "steel"],
-                "geopolitical_notes": [],
-            }
-        else:
-            content = {"sentences": [{"text": "Jane Roe signed the Geneva Tariff Accord.", "facts": [1]}]}
+        schema = body["response_format"]["json_schema"]
+        if schema["name"] == "summary":
+            content: dict[str, Any] = {"sentences": [{"text": "Jane Roe signed the Geneva Tariff Accord.", "facts": [1]}]}
+        else:  # any extraction pass: the fields its schema asks for
+            wanted = set(schema["schema"].get("properties", {}))
+            content = {k: v for k, v in EXTRACTION.items() if k in wanted}
         reply = {
             "id": "chatcmpl-fake", "object": "chat.completion", "created": 0, "model": body["model"],
             "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": json.dumps(content)}}],
