@@ -8,13 +8,12 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any, Protocol
 
-from service.config import Settings
-from service.errors import SummariserError
-from service.schema import ArticleInput
-
 from evals.gold import Case
 from evals.recording import CURRENT_CASE, ReplayTransport
 from evals.scoring import Outcome
+from service.config import Settings
+from service.errors import SummariserError
+from service.schema import ArticleInput
 
 ProgressFn = Callable[[Any], Awaitable[None] | None]
 
@@ -65,7 +64,11 @@ class PipelineBackend:
     """
 
     def __init__(
-        self, llm: Any, settings: Settings, summarise: Summarise, replay: ReplayTransport | None = None
+        self,
+        llm: Any,
+        settings: Settings,
+        summarise: Summarise,
+        replay: ReplayTransport | None = None,
     ) -> None:
         self.llm, self.settings, self.summarise, self.replay = llm, settings, summarise, replay
 
@@ -75,13 +78,23 @@ class PipelineBackend:
         try:
             result = await self.summarise(article_input(case), self.llm, self.settings, progress)
         except SummariserError as e:
-            return self._checked(Outcome(case.id, None, "error", f"{e.code}: {e.message}", self._latency(case, start)))
+            return self._checked(
+                Outcome(
+                    case.id, None, "error", f"{e.code}: {e.message}", self._latency(case, start)
+                )
+            )
         except Exception as e:  # a pipeline bug must not hide the other cases' scores
-            return self._checked(Outcome(case.id, None, "error", f"{type(e).__name__}: {e}", self._latency(case, start)))
+            return self._checked(
+                Outcome(
+                    case.id, None, "error", f"{type(e).__name__}: {e}", self._latency(case, start)
+                )
+            )
         raw = result.model_dump(mode="json")
         latency = self._latency(case, start)
         raw["meta"]["latency_ms"] = latency
-        status, error = ("partial", _failed_ranges(raw)) if raw["meta"].get("partial") else ("ok", None)
+        status, error = (
+            ("partial", _failed_ranges(raw)) if raw["meta"].get("partial") else ("ok", None)
+        )
         return self._checked(Outcome(case.id, raw, status, error, latency))
 
     def _checked(self, outcome: Outcome) -> Outcome:
@@ -89,7 +102,9 @@ class PipelineBackend:
         misses = self.replay.misses_for(outcome.case_id) if self.replay else []
         if not misses:
             return outcome
-        error = f"replay miss: {len(misses)} request(s) not in the recording, first {misses[0]['key']}"
+        error = (
+            f"replay miss: {len(misses)} request(s) not in the recording, first {misses[0]['key']}"
+        )
         return Outcome(outcome.case_id, outcome.raw, "error", error, outcome.latency_ms)
 
     def _latency(self, case: Case, start: float) -> int:

@@ -16,14 +16,19 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from service.errors import SummariserError
-
-from evals.gates import DEFAULT_THRESHOLDS, check_baseline, check_thresholds, explain, load_thresholds
+from evals.gates import (
+    DEFAULT_THRESHOLDS,
+    check_baseline,
+    check_thresholds,
+    explain,
+    load_thresholds,
+)
 from evals.gold import DEFAULT_GOLD_DIR
 from evals.reports import write_json
 from evals.reports.html import render_html
 from evals.reports.markdown import render_markdown
 from evals.run import EvalRequest, EvalRun, Mode, execute, save_predictions
+from service.errors import SummariserError
 
 EXIT_GATE, EXIT_INPUT, EXIT_REPLAY = 1, 2, 3
 out, err = Console(soft_wrap=True), Console(stderr=True, soft_wrap=True)
@@ -38,9 +43,15 @@ def _fail(message: str, code: int = EXIT_INPUT) -> typer.Exit:
 
 
 def _mode(live: bool, replay: Path | None, predictions: Path | None, record: Path | None) -> Mode:
-    chosen = [name for name, on in (("--live", live), ("--replay", replay), ("--predictions", predictions)) if on]
+    chosen = [
+        name
+        for name, on in (("--live", live), ("--replay", replay), ("--predictions", predictions))
+        if on
+    ]
     if len(chosen) != 1:
-        raise _fail("choose exactly one of --live, --replay DIR, --predictions DIR (or --compare A B)")
+        raise _fail(
+            "choose exactly one of --live, --replay DIR, --predictions DIR (or --compare A B)"
+        )
     if record and not live:
         raise _fail("--record DIR needs --live (it saves the exchanges of a live run)")
     return "live" if live else "replay" if replay else "predictions"
@@ -56,7 +67,9 @@ def _load_report(path: Path) -> dict[str, Any]:
     return data
 
 
-def _gate(run: EvalRun, thresholds: Path | None, baseline: Path | None, tolerance: float | None) -> list[str]:
+def _gate(
+    run: EvalRun, thresholds: Path | None, baseline: Path | None, tolerance: float | None
+) -> list[str]:
     report = json.loads(run.report.model_dump_json())
     failures = []
     rules = load_thresholds(thresholds) if thresholds else None
@@ -68,7 +81,13 @@ def _gate(run: EvalRun, thresholds: Path | None, baseline: Path | None, toleranc
     return explain(failures)
 
 
-def _write_reports(run: EvalRun, gate_lines: list[str] | None, json_path: PathOpt, md_path: PathOpt, html_path: PathOpt) -> str:
+def _write_reports(
+    run: EvalRun,
+    gate_lines: list[str] | None,
+    json_path: PathOpt,
+    md_path: PathOpt,
+    html_path: PathOpt,
+) -> str:
     markdown = render_markdown(run.report, gate_lines)
     if json_path:
         write_json(run.report, json_path)
@@ -85,35 +104,71 @@ def _write_reports(run: EvalRun, gate_lines: list[str] | None, json_path: PathOp
 
 
 def eval_command(
-    gold: Annotated[list[Path] | None, Opt("--gold", help="Gold directory (repeatable). Default: evals/gold.")] = None,
+    gold: Annotated[
+        list[Path] | None, Opt("--gold", help="Gold directory (repeatable). Default: evals/gold.")
+    ] = None,
     case: Annotated[list[str] | None, Opt("--case", help="Only this case id (repeatable).")] = None,
-    live: Annotated[bool, Opt("--live", help="Run the pipeline on the configured LLM (embedded by default).")] = False,
-    record: Annotated[Path | None, Opt(help="With --live: save every LLM HTTP exchange here.")] = None,
-    replay: Annotated[Path | None, Opt(help="Re-run the pipeline offline from this recording.")] = None,
-    predictions: Annotated[Path | None, Opt(help="Score DIR/<case id>.json produced elsewhere.")] = None,
-    compare: Annotated[tuple[Path, Path] | None, Opt(metavar="A.json B.json", help="Print metric deltas B − A and exit.")] = None,
+    live: Annotated[
+        bool, Opt("--live", help="Run the pipeline on the configured LLM (embedded by default).")
+    ] = False,
+    record: Annotated[
+        Path | None, Opt(help="With --live: save every LLM HTTP exchange here.")
+    ] = None,
+    replay: Annotated[
+        Path | None, Opt(help="Re-run the pipeline offline from this recording.")
+    ] = None,
+    predictions: Annotated[
+        Path | None, Opt(help="Score DIR/<case id>.json produced elsewhere.")
+    ] = None,
+    compare: Annotated[
+        tuple[Path, Path] | None,
+        Opt(metavar="A.json B.json", help="Print metric deltas B − A and exit."),
+    ] = None,
     report_json: Annotated[Path | None, Opt(help="Write the JSON report here.")] = None,
     report_md: Annotated[Path | None, Opt(help="Write the Markdown summary here.")] = None,
-    report_html: Annotated[Path | None, Opt(help="Write the self-contained HTML report here.")] = None,
-    save_outputs: Annotated[Path | None, Opt("--save-predictions", help="Save each output as DIR/<case id>.json.")] = None,
+    report_html: Annotated[
+        Path | None, Opt(help="Write the self-contained HTML report here.")
+    ] = None,
+    save_outputs: Annotated[
+        Path | None, Opt("--save-predictions", help="Save each output as DIR/<case id>.json.")
+    ] = None,
     thresholds: Annotated[Path, Opt(help="Thresholds file.")] = DEFAULT_THRESHOLDS,
     gate: Annotated[bool, Opt("--gate/--no-gate", help="Apply the thresholds.")] = True,
-    baseline: Annotated[Path | None, Opt(help="Fail on regressions against this JSON report.")] = None,
-    tolerance: Annotated[float | None, Opt(help="Allowed drop vs --baseline (default: thresholds file).")] = None,
+    baseline: Annotated[
+        Path | None, Opt(help="Fail on regressions against this JSON report.")
+    ] = None,
+    tolerance: Annotated[
+        float | None, Opt(help="Allowed drop vs --baseline (default: thresholds file).")
+    ] = None,
     jobs: Annotated[int, Opt(min=1, help="Cases run concurrently.")] = 1,
-    embedding: Annotated[bool, Opt("--embedding/--no-embedding", help="Summary embedding cosine (MiniLM).")] = True,
-    progress: Annotated[bool, Opt("--progress/--no-progress", help="Live progress display.")] = True,
+    embedding: Annotated[
+        bool, Opt("--embedding/--no-embedding", help="Summary embedding cosine (MiniLM).")
+    ] = True,
+    progress: Annotated[
+        bool, Opt("--progress/--no-progress", help="Live progress display.")
+    ] = True,
 ) -> None:
     """Score structured summaries against gold annotations; exit non-zero when a gate fails."""
     if compare:
         from evals.compare import print_comparison
 
-        print_comparison(_load_report(compare[0]), _load_report(compare[1]), (str(compare[0]), str(compare[1])), out)
+        print_comparison(
+            _load_report(compare[0]),
+            _load_report(compare[1]),
+            (str(compare[0]), str(compare[1])),
+            out,
+        )
         return
     mode = _mode(live, replay, predictions, record)
     request = EvalRequest(
-        mode=mode, gold_dirs=gold or [DEFAULT_GOLD_DIR], source=replay or predictions, record=record,
-        case_ids=case or [], jobs=jobs, embedding=embedding, progress=progress,
+        mode=mode,
+        gold_dirs=gold or [DEFAULT_GOLD_DIR],
+        source=replay or predictions,
+        record=record,
+        case_ids=case or [],
+        jobs=jobs,
+        embedding=embedding,
+        progress=progress,
     )
     try:
         if gate:
@@ -121,7 +176,11 @@ def eval_command(
         from service.config import Settings
 
         run = asyncio.run(execute(request, Settings(), err))
-        gate_lines = _gate(run, thresholds if gate else None, baseline, tolerance) if gate or baseline else None
+        gate_lines = (
+            _gate(run, thresholds if gate else None, baseline, tolerance)
+            if gate or baseline
+            else None
+        )
     except (SummariserError, RuntimeError) as e:
         raise _fail(getattr(e, "message", str(e))) from e
     if save_outputs:
@@ -133,10 +192,14 @@ def eval_command(
 
 def _exit(run: EvalRun, gate_lines: list[str] | None) -> None:
     if run.replay_misses:
-        err.print(f"[red]replay: {len(run.replay_misses)} request(s) are not in the recording[/red] "
-                  "(prompts, chunking or settings changed since it was made: re-record with --live --record)")
+        err.print(
+            f"[red]replay: {len(run.replay_misses)} request(s) are not in the recording[/red] "
+            "(prompts, chunking or settings changed since it was made: re-record with --live --record)"
+        )
         for miss in run.replay_misses[:10]:
-            err.print(f"  {miss['case']}: {miss['path']} {miss['key']} ({miss['why']})", highlight=False)
+            err.print(
+                f"  {miss['case']}: {miss['path']} {miss['key']} ({miss['why']})", highlight=False
+            )
         raise typer.Exit(EXIT_REPLAY)
     if gate_lines:
         err.print("[red]eval gate failed:[/red]")
@@ -147,4 +210,6 @@ def _exit(run: EvalRun, gate_lines: list[str] | None) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add the ``eval`` command to the ``summarise`` app."""
-    app.command("eval", help="Score summaries against gold cases; gate on thresholds.")(eval_command)
+    app.command("eval", help="Score summaries against gold cases; gate on thresholds.")(
+        eval_command
+    )

@@ -10,10 +10,18 @@ from rich.table import Table
 from evals.gates import HIGHER_IS_BETTER, LOWER_IS_BETTER, flatten
 
 COST = ("tokens.total", "llm_calls", "latency_ms.total", "latency_ms.mean")
-CASE_METRICS = ("participants.f1", "agreements.f1", "topics.recall", "geopolitical_notes.recall", "hallucinations.count")
+CASE_METRICS = (
+    "participants.f1",
+    "agreements.f1",
+    "topics.recall",
+    "geopolitical_notes.recall",
+    "hallucinations.count",
+)
 
 
-def delta_rows(a: dict[str, Any], b: dict[str, Any]) -> list[tuple[str, Any, Any, float | None, bool | None]]:
+def delta_rows(
+    a: dict[str, Any], b: dict[str, Any]
+) -> list[tuple[str, Any, Any, float | None, bool | None]]:
     """(metric, A, B, B − A, whether B is better) for every aggregate metric in either report."""
     fa, fb = flatten(a["aggregate"]), flatten(b["aggregate"])
     rows = []
@@ -54,7 +62,9 @@ def case_rows(a: dict[str, Any], b: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
-def print_comparison(a: dict[str, Any], b: dict[str, Any], names: tuple[str, str], console: Console) -> None:
+def print_comparison(
+    a: dict[str, Any], b: dict[str, Any], names: tuple[str, str], console: Console
+) -> None:
     """Print the aggregate delta table and the per-case delta table."""
     table = Table(title=f"A = {names[0]}   B = {names[1]}")
     for column in ("metric", "A", "B", "B − A"):

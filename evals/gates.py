@@ -15,15 +15,29 @@ DEFAULT_THRESHOLDS = Path(__file__).resolve().parent / "thresholds.toml"
 MAX_LINES = 20
 
 HIGHER_IS_BETTER = (
-    "participants.precision", "participants.recall", "participants.f1", "participants.fuzzy.f1",
-    "agreements.precision", "agreements.recall", "agreements.f1", "agreements.fuzzy.f1",
-    "agreements.status_accuracy", "topics.recall", "geopolitical_notes.recall", "event.accuracy",
-    "grounding_rate", "schema_valid_rate", "summary.rouge_l", "summary.embedding_cosine",
+    "participants.precision",
+    "participants.recall",
+    "participants.f1",
+    "participants.fuzzy.f1",
+    "agreements.precision",
+    "agreements.recall",
+    "agreements.f1",
+    "agreements.fuzzy.f1",
+    "agreements.status_accuracy",
+    "topics.recall",
+    "geopolitical_notes.recall",
+    "event.accuracy",
+    "grounding_rate",
+    "schema_valid_rate",
+    "summary.rouge_l",
+    "summary.embedding_cosine",
 )
 LOWER_IS_BETTER = ("hallucinations",)
 CASE_PATH = {
-    "grounding_rate": "grounding.rate", "schema_valid_rate": "schema_validity.valid",
-    "hallucinations": "hallucinations.count", "event.accuracy": "event.matched",
+    "grounding_rate": "grounding.rate",
+    "schema_valid_rate": "schema_validity.valid",
+    "hallucinations": "hallucinations.count",
+    "event.accuracy": "event.matched",
 }
 """Where an aggregate metric's per-case value lives, when the path differs."""
 
@@ -102,12 +116,16 @@ def _worst(report: dict[str, Any], metric: str, higher_better: bool) -> str:
     return ", ".join(f"{cid} {v:.2f}" for cid, v in values[:3])
 
 
-def _bound_failures(values: dict[str, Any], bounds: Bounds, scope: str, where: str) -> list[Failure]:
+def _bound_failures(
+    values: dict[str, Any], bounds: Bounds, scope: str, where: str
+) -> list[Failure]:
     failures = []
     for kind, limits in (("min", bounds.min), ("max", bounds.max)):
         for metric, limit in limits.items():
             if metric not in values:
-                raise ThresholdError(f"thresholds: [{where}.{kind}] {metric!r} is not a metric of the report")
+                raise ThresholdError(
+                    f"thresholds: [{where}.{kind}] {metric!r} is not a metric of the report"
+                )
             value = values[metric]
             bad = value is None or (value < limit if kind == "min" else value > limit)
             if bad:
@@ -118,15 +136,21 @@ def _bound_failures(values: dict[str, Any], bounds: Bounds, scope: str, where: s
 def check_thresholds(report: dict[str, Any], th: Thresholds) -> list[Failure]:
     """Aggregate bounds (with the worst cases named), then per-case bounds."""
     failures = [
-        Failure(f.scope, f.metric, f.value, f.limit, _worst(report, f.metric, f.limit.startswith("min")))
-        for f in _bound_failures(flatten(report["aggregate"]), th.aggregate, "aggregate", "aggregate")
+        Failure(
+            f.scope, f.metric, f.value, f.limit, _worst(report, f.metric, f.limit.startswith("min"))
+        )
+        for f in _bound_failures(
+            flatten(report["aggregate"]), th.aggregate, "aggregate", "aggregate"
+        )
     ]
     for case in report["cases"]:
         failures += _bound_failures(flatten(case), th.case, f"case {case['id']}", "case")
     return failures
 
 
-def check_baseline(report: dict[str, Any], baseline: dict[str, Any], tolerance: float) -> list[Failure]:
+def check_baseline(
+    report: dict[str, Any], baseline: dict[str, Any], tolerance: float
+) -> list[Failure]:
     """Aggregate quality metrics that fell more than ``tolerance`` below the baseline report;
     any increase of hallucinations fails. Metrics null in either report are skipped."""
     now, before = flatten(report["aggregate"]), flatten(baseline["aggregate"])
@@ -137,15 +161,22 @@ def check_baseline(report: dict[str, Any], baseline: dict[str, Any], tolerance: 
             continue
         higher = metric in HIGHER_IS_BETTER
         if (old - cur > tolerance) if higher else (cur > old):
-            limit = f"baseline {_num(old)}, tolerance {tolerance}" if higher else f"baseline {_num(old)}"
-            failures.append(Failure("baseline", metric, cur, limit, _drops(report, baseline, metric, higher)))
+            limit = (
+                f"baseline {_num(old)}, tolerance {tolerance}"
+                if higher
+                else f"baseline {_num(old)}"
+            )
+            failures.append(
+                Failure("baseline", metric, cur, limit, _drops(report, baseline, metric, higher))
+            )
     return failures
 
 
 def _drops(report: dict[str, Any], baseline: dict[str, Any], metric: str, higher: bool) -> str:
     old = dict(_case_values(baseline, metric))
     deltas = [
-        (cid, float(v) - float(old[cid])) for cid, v in _case_values(report, metric)
+        (cid, float(v) - float(old[cid]))
+        for cid, v in _case_values(report, metric)
         if v is not None and old.get(cid) is not None
     ]
     deltas = [d for d in deltas if (d[1] < 0 if higher else d[1] > 0)]

@@ -176,7 +176,9 @@ def load_cases(dirs: list[Path], only: list[str] | None = None) -> list[Case]:
     for directory in dirs:
         files = sorted(directory.glob(f"*{GOLD_SUFFIX}"))
         if not files:
-            raise GoldError(f"{directory}: no *{GOLD_SUFFIX} files (is --gold the right directory?)")
+            raise GoldError(
+                f"{directory}: no *{GOLD_SUFFIX} files (is --gold the right directory?)"
+            )
         for file in files:
             case = load_case(file)
             seen = cases.get(case.id)

@@ -45,7 +45,9 @@ def request_key(method: str, path: str, content: bytes) -> str:
         body = {k: v for k, v in body.items() if k != "model"}
     canonical = json.dumps(
         {"method": method.upper(), "path": endpoint(path), "body": body},
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()[:20]
 
@@ -82,8 +84,15 @@ class RecordingTransport(httpx.AsyncBaseTransport, _Latency):
         self.add(elapsed)
         headers = {k: v for k, v in response.headers.items() if k.lower() not in _DROPPED_HEADERS}
         exchange = {
-            "key": key, "n": n, "case": CURRENT_CASE.get(), "elapsed_ms": elapsed,
-            "request": {"method": request.method, "path": endpoint(request.url.path), "body": _body(content)},
+            "key": key,
+            "n": n,
+            "case": CURRENT_CASE.get(),
+            "elapsed_ms": elapsed,
+            "request": {
+                "method": request.method,
+                "path": endpoint(request.url.path),
+                "body": _body(content),
+            },
             "response": {"status": response.status_code, "headers": headers, "body": _body(body)},
         }
         path = self.directory / f"{key}-{n}.json"
@@ -104,7 +113,9 @@ class ReplayTransport(httpx.AsyncBaseTransport, _Latency):
     def __init__(self, directory: Path) -> None:
         _Latency.__init__(self)
         if not directory.is_dir():
-            raise ReplayMiss(f"{directory}: no such recording directory (record one with --live --record)")
+            raise ReplayMiss(
+                f"{directory}: no such recording directory (record one with --live --record)"
+            )
         self.exchanges: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
         for file in sorted(directory.glob("*.json")):
             if file.name != MANIFEST:
@@ -128,16 +139,29 @@ class ReplayTransport(httpx.AsyncBaseTransport, _Latency):
         response = entry["response"]
         body = response["body"]
         content_out = json.dumps(body).encode() if not isinstance(body, str) else body.encode()
-        return httpx.Response(response["status"], headers=response["headers"], content=content_out, request=request)
+        return httpx.Response(
+            response["status"], headers=response["headers"], content=content_out, request=request
+        )
 
     def _miss(self, request: httpx.Request, key: str, n: int, content: bytes) -> httpx.Response:
-        why = "never recorded" if key not in self.exchanges else f"recorded {len(self.exchanges[key])} time(s), asked again"
-        self.misses.append({
-            "case": CURRENT_CASE.get(), "key": f"{key}-{n}", "path": endpoint(request.url.path),
-            "why": why, "body": content.decode("utf-8", "replace")[:200],
-        })
+        why = (
+            "never recorded"
+            if key not in self.exchanges
+            else f"recorded {len(self.exchanges[key])} time(s), asked again"
+        )
+        self.misses.append(
+            {
+                "case": CURRENT_CASE.get(),
+                "key": f"{key}-{n}",
+                "path": endpoint(request.url.path),
+                "why": why,
+                "body": content.decode("utf-8", "replace")[:200],
+            }
+        )
         message = f"replay: no recorded response for request {key}-{n} ({why})"
-        return httpx.Response(404, json={"error": {"message": message, "type": "replay_miss"}}, request=request)
+        return httpx.Response(
+            404, json={"error": {"message": message, "type": "replay_miss"}}, request=request
+        )
 
 
 def write_manifest(directory: Path, manifest: dict[str, Any]) -> None:

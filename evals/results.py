@@ -8,7 +8,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from evals.evaluators.cost import CostResult
-from evals.evaluators.fields import AgreementResult, CoverageResult, EventResult, FieldResult, prf, ratio
+from evals.evaluators.fields import (
+    AgreementResult,
+    CoverageResult,
+    EventResult,
+    FieldResult,
+    prf,
+    ratio,
+)
 from evals.evaluators.safety import GroundingResult, LeakResult, SchemaResult
 from evals.evaluators.summary import SummaryResult
 
@@ -52,8 +59,17 @@ def _prf_block(results: list[FieldResult] | list[Any], fuzzy: bool = False) -> d
     scores = [r.fuzzy if fuzzy else r for r in results]
     tp, pred, gold = (sum(getattr(s, k) for s in scores) for k in ("tp", "predicted", "gold"))
     p, r, f = prf(tp, pred, gold)
-    block: dict[str, Any] = {"precision": p, "recall": r, "f1": f, "tp": tp, "predicted": pred, "gold": gold}
-    block["macro"] = {k: _mean([getattr(s, k) for s in scores]) for k in ("precision", "recall", "f1")}
+    block: dict[str, Any] = {
+        "precision": p,
+        "recall": r,
+        "f1": f,
+        "tp": tp,
+        "predicted": pred,
+        "gold": gold,
+    }
+    block["macro"] = {
+        k: _mean([getattr(s, k) for s in scores]) for k in ("precision", "recall", "f1")
+    }
     if not fuzzy:
         block["fuzzy"] = _prf_block(results, fuzzy=True)
     return block
@@ -63,9 +79,14 @@ def _coverage_block(results: list[CoverageResult]) -> dict[str, Any]:
     covered, gold = sum(r.covered for r in results), sum(r.gold for r in results)
     fuzzy = sum(r.fuzzy_covered for r in results)
     return {
-        "recall": ratio(covered, gold), "covered": covered, "gold": gold,
+        "recall": ratio(covered, gold),
+        "covered": covered,
+        "gold": gold,
         "macro": {"recall": _mean([r.recall for r in results])},
-        "fuzzy": {"recall": ratio(fuzzy, gold), "macro": {"recall": _mean([r.fuzzy_recall for r in results])}},
+        "fuzzy": {
+            "recall": ratio(fuzzy, gold),
+            "macro": {"recall": _mean([r.fuzzy_recall for r in results])},
+        },
     }
 
 
@@ -88,7 +109,10 @@ def _summary_block(results: list[SummaryResult]) -> dict[str, Any]:
 
 def _cost_blocks(results: list[CostResult]) -> dict[str, Any]:
     latencies = [r.latency_ms for r in results if r.latency_ms is not None]
-    prompt, completion = sum(r.prompt_tokens for r in results), sum(r.completion_tokens for r in results)
+    prompt, completion = (
+        sum(r.prompt_tokens for r in results),
+        sum(r.completion_tokens for r in results),
+    )
     return {
         "tokens": {"prompt": prompt, "completion": completion, "total": prompt + completion},
         "llm_calls": sum(r.llm_calls for r in results),
@@ -118,7 +142,11 @@ def aggregate(cases: list[CaseResult]) -> dict[str, Any]:
         "hallucinations": sum(c.hallucinations.count for c in cases),
         "hallucinated": {c.id: c.hallucinations.found for c in cases if c.hallucinations.found},
         "grounding_rate": ratio(grounded, items),
-        "grounding": {"items": items, "grounded": grounded, "macro": _mean([g.rate for g in grounding])},
+        "grounding": {
+            "items": items,
+            "grounded": grounded,
+            "macro": _mean([g.rate for g in grounding]),
+        },
         "schema_valid_rate": ratio(sum(c.schema_validity.valid for c in cases), len(cases)),
         "summary": _summary_block([c.summary for c in cases]),
         **_cost_blocks([c.cost for c in cases]),

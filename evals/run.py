@@ -9,13 +9,12 @@ from typing import Any, Literal
 
 from rich.console import Console
 
-from service.config import Settings
-
 from evals.backends import Backend, PredictionsBackend
 from evals.evaluators.summary import MiniLMEmbedder
 from evals.gold import Case, load_cases
 from evals.results import Report, build_report
 from evals.runner import run_cases, score_all
+from service.config import Settings
 
 Mode = Literal["live", "replay", "predictions"]
 
@@ -67,7 +66,9 @@ def describe(request: EvalRequest) -> dict[str, Any]:
     }
 
 
-async def execute(request: EvalRequest, settings: Settings, console: Console | None = None) -> EvalRun:
+async def execute(
+    request: EvalRequest, settings: Settings, console: Console | None = None
+) -> EvalRun:
     """Run and score every selected case.
 
     Raises:

@@ -35,7 +35,11 @@ def _display(console: Console, enabled: bool) -> Progress:
 
 
 async def run_cases(
-    cases: list[Case], backend: Backend, jobs: int = 1, console: Console | None = None, show: bool = True
+    cases: list[Case],
+    backend: Backend,
+    jobs: int = 1,
+    console: Console | None = None,
+    show: bool = True,
 ) -> list[Outcome]:
     """Run every case, at most ``jobs`` at a time; one bar per running case (chunks done/total)."""
     semaphore = asyncio.Semaphore(max(1, jobs))
@@ -47,8 +51,12 @@ async def run_cases(
                 task = bar.add_task(f"{case.id}: starting", total=None)
 
                 def on_progress(p: Any) -> None:
-                    bar.update(task, total=p.chunks_total or None, completed=p.chunks_done,
-                               description=f"{case.id}: {p.stage}")
+                    bar.update(
+                        task,
+                        total=p.chunks_total or None,
+                        completed=p.chunks_done,
+                        description=f"{case.id}: {p.stage}",
+                    )
 
                 try:
                     return await backend.run(case, on_progress)
@@ -59,7 +67,9 @@ async def run_cases(
         return list(await asyncio.gather(*(one(c) for c in cases)))
 
 
-def score_all(cases: list[Case], outcomes: list[Outcome], embedder: Embedder | None) -> list[CaseResult]:
+def score_all(
+    cases: list[Case], outcomes: list[Outcome], embedder: Embedder | None
+) -> list[CaseResult]:
     """Score each outcome against its case with the default evaluators."""
     evaluators = default_evaluators(embedder)
     return [score_case(c, o, evaluators) for c, o in zip(cases, outcomes, strict=True)]

@@ -52,7 +52,9 @@ def default_evaluators(embedder: Embedder | None) -> list[Evaluator]:
 
 def score_case(case: Case, outcome: Outcome, evaluators: list[Evaluator]) -> CaseResult:
     """Run each evaluator on the case and assemble the typed case result."""
-    ctx = EvalContext(case=case, raw=outcome.raw, error=outcome.error, latency_ms=outcome.latency_ms)
+    ctx = EvalContext(
+        case=case, raw=outcome.raw, error=outcome.error, latency_ms=outcome.latency_ms
+    )
     parts = {e.name: e.evaluate(ctx) for e in evaluators}
     return CaseResult.model_validate(
         {"id": case.id, "status": outcome.status, "error": outcome.error, **parts}

@@ -8,10 +8,15 @@ from typing import Any
 
 import httpx
 
-from service.config import Settings
-
 from evals.backends import PipelineBackend
-from evals.recording import MANIFEST, RecordingTransport, ReplayTransport, read_manifest, write_manifest
+from evals.recording import (
+    MANIFEST,
+    RecordingTransport,
+    ReplayTransport,
+    read_manifest,
+    write_manifest,
+)
+from service.config import Settings
 
 RECORDING_FORMAT = 1
 REPLAY_BASE_URL = "http://127.0.0.1:9/v1"
@@ -29,8 +34,10 @@ def recorded_settings(settings: Settings) -> dict[str, Any]:
     """The settings that shape LLM requests (chunking, prompts, limits); no URLs or keys."""
     dumped = settings.model_dump(mode="json")
     return {
-        k: v for k, v in sorted(dumped.items())
-        if k not in _NOT_RECORDED and (k.startswith(("llm_", "chunk_")) or k.endswith("_prompt") or k == "max_input_chars")
+        k: v
+        for k, v in sorted(dumped.items())
+        if k not in _NOT_RECORDED
+        and (k.startswith(("llm_", "chunk_")) or k.endswith("_prompt") or k == "max_input_chars")
     }
 
 
@@ -53,12 +60,15 @@ async def open_live(settings: Settings, record_dir: Path | None = None) -> Pipel
     transport = RecordingTransport(_inner_transport(), record_dir)
     client = httpx.AsyncClient(transport=transport, timeout=settings.llm_timeout_s)
     llm = await open_llm(settings, http_client=client)
-    write_manifest(record_dir, {
-        "format": RECORDING_FORMAT,
-        "model": llm.model_name,
-        "context_window": llm.context_window,
-        "settings": recorded_settings(settings),
-    })
+    write_manifest(
+        record_dir,
+        {
+            "format": RECORDING_FORMAT,
+            "model": llm.model_name,
+            "context_window": llm.context_window,
+            "settings": recorded_settings(settings),
+        },
+    )
     return PipelineBackend(llm, settings, summarise)
 
 

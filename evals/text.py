@@ -47,7 +47,10 @@ def fuzzy_match(needles: Sequence[str], haystack: str) -> bool:
             continue
         if norm in hay:
             return True
-        if len(norm.strip()) >= FUZZY_MIN_LEN and fuzz.partial_ratio(norm.strip(), hay) >= FUZZY_MIN_SCORE:
+        if (
+            len(norm.strip()) >= FUZZY_MIN_LEN
+            and fuzz.partial_ratio(norm.strip(), hay) >= FUZZY_MIN_SCORE
+        ):
             return True
     return False
 
@@ -55,7 +58,9 @@ def fuzzy_match(needles: Sequence[str], haystack: str) -> bool:
 MATCHERS: dict[str, Matcher] = {"plain": plain_match, "fuzzy": fuzzy_match}
 
 
-def one_to_one(gold: Sequence[Sequence[str]], predicted: Sequence[str], matcher: Matcher) -> dict[int, int]:
+def one_to_one(
+    gold: Sequence[Sequence[str]], predicted: Sequence[str], matcher: Matcher
+) -> dict[int, int]:
     """Maximum one-to-one matching of gold items (by their match strings) to predicted texts.
 
     A predicted item may stand for at most one gold item and vice versa, so five predicted

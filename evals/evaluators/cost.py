@@ -25,8 +25,12 @@ class CostEvaluator:
         meta = ctx.view.meta
         if meta is None:
             return CostResult(
-                prompt_tokens=0, completion_tokens=0, total_tokens=0, llm_calls=0,
-                latency_ms=ctx.latency_ms, partial=False,
+                prompt_tokens=0,
+                completion_tokens=0,
+                total_tokens=0,
+                llm_calls=0,
+                latency_ms=ctx.latency_ms,
+                partial=False,
             )
         latency = ctx.latency_ms if ctx.latency_ms is not None else meta.latency_ms
         return CostResult(

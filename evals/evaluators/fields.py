@@ -57,12 +57,19 @@ def _score(gold: Sequence[Sequence[str]], predicted: Sequence[str], matcher: Mat
     pairs = one_to_one(gold, predicted, matcher)
     p, r, f = prf(len(pairs), len(predicted), len(gold))
     return MatchScore(
-        tp=len(pairs), predicted=len(predicted), gold=len(gold), precision=p, recall=r, f1=f,
+        tp=len(pairs),
+        predicted=len(predicted),
+        gold=len(gold),
+        precision=p,
+        recall=r,
+        f1=f,
         gold_to_pred=[pairs.get(i) for i in range(len(gold))],
     )
 
 
-def _field(gold: Sequence[Sequence[str]], labels: Sequence[str], predicted: Sequence[str]) -> dict[str, object]:
+def _field(
+    gold: Sequence[Sequence[str]], labels: Sequence[str], predicted: Sequence[str]
+) -> dict[str, object]:
     plain = _score(gold, predicted, MATCHERS["plain"])
     hit = {j for j in plain.gold_to_pred if j is not None}
     return {
@@ -97,8 +104,12 @@ class AgreementsEvaluator:
         result = AgreementResult.model_validate(
             _field([g.match for g in gold], [g.title for g in gold], [a.title for a in predicted])
         )
-        pairs = [(gold[i], predicted[j]) for i, j in enumerate(result.gold_to_pred) if j is not None]
-        wrong = [f"{p.title}: {p.status} (gold: {g.status})" for g, p in pairs if p.status != g.status]
+        pairs = [
+            (gold[i], predicted[j]) for i, j in enumerate(result.gold_to_pred) if j is not None
+        ]
+        wrong = [
+            f"{p.title}: {p.status} (gold: {g.status})" for g, p in pairs if p.status != g.status
+        ]
         result.status_checked = len(pairs)
         result.status_correct = len(pairs) - len(wrong)
         result.status_accuracy = ratio(result.status_correct, len(pairs))
@@ -118,14 +129,19 @@ class CoverageResult(BaseModel):
     missed: list[str]
 
 
-def _coverage(groups: list[list[Sequence[str]]], labels: list[str], predicted: list[str]) -> CoverageResult:
+def _coverage(
+    groups: list[list[Sequence[str]]], labels: list[str], predicted: list[str]
+) -> CoverageResult:
     def covered(matcher: Matcher) -> list[bool]:
         return [any(all(matcher(g, p) for g in gs) for p in predicted) for gs in groups]
 
     plain, fuzzy = covered(MATCHERS["plain"]), covered(MATCHERS["fuzzy"])
     return CoverageResult(
-        covered=sum(plain), gold=len(groups), predicted=len(predicted),
-        recall=ratio(sum(plain), len(groups)), fuzzy_covered=sum(fuzzy),
+        covered=sum(plain),
+        gold=len(groups),
+        predicted=len(predicted),
+        recall=ratio(sum(plain), len(groups)),
+        fuzzy_covered=sum(fuzzy),
         fuzzy_recall=ratio(sum(fuzzy), len(groups)),
         missed=[label for label, ok in zip(labels, plain, strict=True) if not ok],
     )

@@ -40,18 +40,33 @@ def aggregate_rows(agg: dict[str, Any]) -> list[tuple[str, str]]:
     return [
         ("participants P / R / F1", _prf(agg["participants"])),
         ("agreements P / R / F1", _prf(agg["agreements"])),
-        ("agreement status accuracy", f"{fmt(agg['agreements']['status_accuracy'])} of {agg['agreements']['status_checked']} matched"),
+        (
+            "agreement status accuracy",
+            f"{fmt(agg['agreements']['status_accuracy'])} of {agg['agreements']['status_checked']} matched",
+        ),
         ("topics recall", _coverage(agg["topics"])),
         ("geopolitical notes recall", _coverage(agg["geopolitical_notes"])),
         ("event identified", fmt(agg["event"]["accuracy"])),
         ("hallucinations / leaks", f"**{agg['hallucinations']}**"),
-        ("grounding rate", f"**{fmt(agg['grounding_rate'])}** ({agg['grounding']['grounded']}/{agg['grounding']['items']} items)"),
+        (
+            "grounding rate",
+            f"**{fmt(agg['grounding_rate'])}** ({agg['grounding']['grounded']}/{agg['grounding']['items']} items)",
+        ),
         ("schema valid rate", f"**{fmt(agg['schema_valid_rate'])}**"),
         ("summary ROUGE-L / embedding cosine", f"{fmt(summary['rouge_l'])} / {cosine}"),
-        ("tokens prompt + completion", f"{tokens['prompt']:,} + {tokens['completion']:,} = {tokens['total']:,}"),
+        (
+            "tokens prompt + completion",
+            f"{tokens['prompt']:,} + {tokens['completion']:,} = {tokens['total']:,}",
+        ),
         ("LLM calls", str(agg["llm_calls"])),
-        ("latency total / mean / max", " / ".join(_ms(latency[k]) for k in ("total", "mean", "max"))),
-        ("failed / partial cases", f"{agg['failed_cases']} / {agg['partial_cases']} of {agg['cases']}"),
+        (
+            "latency total / mean / max",
+            " / ".join(_ms(latency[k]) for k in ("total", "mean", "max")),
+        ),
+        (
+            "failed / partial cases",
+            f"{agg['failed_cases']} / {agg['partial_cases']} of {agg['cases']}",
+        ),
     ]
 
 
@@ -61,11 +76,20 @@ def _ms(value: int | None) -> str:
 
 def case_row(c: CaseResult) -> str:
     cells = [
-        f"`{c.id}`", c.status, fmt(c.participants.f1), fmt(c.agreements.f1),
-        f"{c.topics.covered}/{c.topics.gold}", f"{c.geopolitical_notes.covered}/{c.geopolitical_notes.gold}",
-        str(c.hallucinations.count), fmt(c.grounding.rate), fmt(c.schema_validity.valid),
-        fmt(c.summary.rouge_l), fmt(c.summary.embedding_cosine), str(c.cost.llm_calls),
-        f"{c.cost.total_tokens:,}", _ms(c.cost.latency_ms),
+        f"`{c.id}`",
+        c.status,
+        fmt(c.participants.f1),
+        fmt(c.agreements.f1),
+        f"{c.topics.covered}/{c.topics.gold}",
+        f"{c.geopolitical_notes.covered}/{c.geopolitical_notes.gold}",
+        str(c.hallucinations.count),
+        fmt(c.grounding.rate),
+        fmt(c.schema_validity.valid),
+        fmt(c.summary.rouge_l),
+        fmt(c.summary.embedding_cosine),
+        str(c.cost.llm_calls),
+        f"{c.cost.total_tokens:,}",
+        _ms(c.cost.latency_ms),
     ]
     return "| " + " | ".join(cells) + " |"
 
@@ -81,12 +105,23 @@ def render_markdown(report: Report, gate_lines: list[str] | None = None) -> str:
     run, agg = report.run, report.aggregate
     lines = [f"## Eval report: {run.get('mode', '?')} on {agg['cases']} case(s)", ""]
     if run.get("source"):
-        lines += [f"Source: `{run['source']}`; gold: {', '.join(f'`{g}`' for g in run.get('gold', []))}", ""]
-    lines += ["| metric | value |", "|---|---|", *(f"| {k} | {v} |" for k, v in aggregate_rows(agg)), ""]
+        lines += [
+            f"Source: `{run['source']}`; gold: {', '.join(f'`{g}`' for g in run.get('gold', []))}",
+            "",
+        ]
+    lines += [
+        "| metric | value |",
+        "|---|---|",
+        *(f"| {k} | {v} |" for k, v in aggregate_rows(agg)),
+        "",
+    ]
     lines += ["### Per case", "", CASE_HEADER, *(case_row(c) for c in report.cases), ""]
     if agg["hallucinated"]:
         lines += ["### Leaked strings", ""]
-        lines += [f"- `{cid}`: {', '.join(repr(s) for s in found)}" for cid, found in agg["hallucinated"].items()]
+        lines += [
+            f"- `{cid}`: {', '.join(repr(s) for s in found)}"
+            for cid, found in agg["hallucinated"].items()
+        ]
         lines.append("")
     failed = [c for c in report.cases if c.error]
     if failed:
@@ -95,5 +130,7 @@ def render_markdown(report: Report, gate_lines: list[str] | None = None) -> str:
         lines.append("")
     if gate_lines is not None:
         lines += ["### Gate", "", *(gate_lines or ["passed"]), ""]
-    lines.append("Plain substring scores (the shared gold rules) in bold; fuzzy scores beside them.")
+    lines.append(
+        "Plain substring scores (the shared gold rules) in bold; fuzzy scores beside them."
+    )
     return "\n".join(lines) + "\n"

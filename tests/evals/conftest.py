@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from eval_fakes import tiny
+
 from evals.gold import Case
 
 

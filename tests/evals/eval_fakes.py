@@ -27,12 +27,38 @@ GOLD: dict[str, Any] = {
     "gold": {
         "event": {"name": "Geneva trade meeting", "match": ["Geneva"]},
         "participants": [
-            {"name": "Jane Roe", "role": "Trade Minister", "affiliation": "Freedonia", "side": "Freedonia", "match": ["Jane Roe", "Trade Minister"]},
-            {"name": "John Poe", "role": "Commerce Secretary", "affiliation": "Sylvania", "side": "Sylvania", "match": ["John Poe", "Commerce Secretary"]},
+            {
+                "name": "Jane Roe",
+                "role": "Trade Minister",
+                "affiliation": "Freedonia",
+                "side": "Freedonia",
+                "match": ["Jane Roe", "Trade Minister"],
+            },
+            {
+                "name": "John Poe",
+                "role": "Commerce Secretary",
+                "affiliation": "Sylvania",
+                "side": "Sylvania",
+                "match": ["John Poe", "Commerce Secretary"],
+            },
         ],
         "agreements": [
-            {"title": "Geneva Tariff Accord", "kind": "accord", "parties": ["Freedonia", "Sylvania"], "status": "signed", "subject": "steel tariffs", "match": ["Tariff Accord"]},
-            {"title": "Digital trade framework", "kind": "framework", "parties": ["Freedonia", "Sylvania"], "status": "under_negotiation", "subject": "digital trade", "match": ["digital trade"]},
+            {
+                "title": "Geneva Tariff Accord",
+                "kind": "accord",
+                "parties": ["Freedonia", "Sylvania"],
+                "status": "signed",
+                "subject": "steel tariffs",
+                "match": ["Tariff Accord"],
+            },
+            {
+                "title": "Digital trade framework",
+                "kind": "framework",
+                "parties": ["Freedonia", "Sylvania"],
+                "status": "under_negotiation",
+                "subject": "digital trade",
+                "match": ["digital trade"],
+            },
         ],
         "topics": [
             {"label": "tariffs", "match": ["tariff"]},
@@ -40,7 +66,10 @@ GOLD: dict[str, Any] = {
             {"label": "digital trade", "match": ["digital"]},
         ],
         "geopolitical_notes": [
-            {"note": "No diplomatic relations since the 1999 border war.", "match_all": [["diplomatic"], ["1999", "border war"]]},
+            {
+                "note": "No diplomatic relations since the 1999 border war.",
+                "match_all": [["diplomatic"], ["1999", "border war"]],
+            },
         ],
         "must_not_contain": ["Richard Moe", "Subscribe to our newsletter", "Cookie settings"],
         "reference_summary": "Freedonia's trade minister and Sylvania's commerce secretary signed the Geneva Tariff Accord halving steel tariffs and discussed a digital trade framework.",
@@ -67,23 +96,50 @@ def evidence(quote: str) -> list[dict[str, Any]]:
 
 def prediction(**fields: Any) -> dict[str, Any]:
     """A schema-valid output with the given fields."""
-    meta = {"model": "fake", "prompt_versions": {}, "chunks": 1, "llm_calls": 2, "tokens_in": 100, "tokens_out": 20, "latency_ms": 5}
+    meta = {
+        "model": "fake",
+        "prompt_versions": {},
+        "chunks": 1,
+        "llm_calls": 2,
+        "tokens_in": 100,
+        "tokens_out": 20,
+        "latency_ms": 5,
+    }
     return {"summary": "", "meta": meta, **fields}
 
 
 PERFECT = prediction(
     summary="Freedonia's trade minister and Sylvania's commerce secretary signed the Geneva Tariff Accord halving steel tariffs and discussed a digital trade framework.",
     participants=[
-        {"name": "Jane Roe", "role": "Trade Minister", "evidence": evidence("Trade Minister Jane Roe")},
-        {"name": "John Poe", "role": "Commerce Secretary", "evidence": evidence("Commerce Secretary John Poe")},
+        {
+            "name": "Jane Roe",
+            "role": "Trade Minister",
+            "evidence": evidence("Trade Minister Jane Roe"),
+        },
+        {
+            "name": "John Poe",
+            "role": "Commerce Secretary",
+            "evidence": evidence("Commerce Secretary John Poe"),
+        },
     ],
     agreements=[
-        {"title": "Geneva Tariff Accord", "status": "signed", "evidence": evidence("signed the Geneva Tariff Accord")},
-        {"title": "Digital trade framework", "status": "under_negotiation", "evidence": evidence("a digital trade framework")},
+        {
+            "title": "Geneva Tariff Accord",
+            "status": "signed",
+            "evidence": evidence("signed the Geneva Tariff Accord"),
+        },
+        {
+            "title": "Digital trade framework",
+            "status": "under_negotiation",
+            "evidence": evidence("a digital trade framework"),
+        },
     ],
     topics=["tariffs", "steel", "digital trade"],
     geopolitical_notes=[
-        {"note": "No diplomatic relations since the border war of 1999.", "evidence": evidence("have no diplomatic relations since the border war of 1999")},
+        {
+            "note": "No diplomatic relations since the border war of 1999.",
+            "evidence": evidence("have no diplomatic relations since the border war of 1999"),
+        },
     ],
     event={"name": "Geneva trade meeting"},
 )
@@ -95,8 +151,16 @@ def tiny(tmp_path: Path) -> Case:
 
 EXTRACTION: dict[str, Any] = {
     "event": {"name": "Geneva trade meeting", "place": "Geneva"},
-    "participants": [{"quote": "Trade Minister Jane Roe", "name": "Jane Roe", "role": "Trade Minister"}],
-    "agreements": [{"quote": "signed the Geneva Tariff Accord", "title": "Geneva Tariff Accord", "status": "signed"}],
+    "participants": [
+        {"quote": "Trade Minister Jane Roe", "name": "Jane Roe", "role": "Trade Minister"}
+    ],
+    "agreements": [
+        {
+            "quote": "signed the Geneva Tariff Accord",
+            "title": "Geneva Tariff Accord",
+            "status": "signed",
+        }
+    ],
     "topics": ["tariffs", "steel"],
     "geopolitical_notes": [],
 }
@@ -113,13 +177,24 @@ class FakeOpenAI(httpx.AsyncBaseTransport):
         body = json.loads(await request.aread())
         schema = body["response_format"]["json_schema"]
         if schema["name"] == "summary":
-            content: dict[str, Any] = {"sentences": [{"text": "Jane Roe signed the Geneva Tariff Accord.", "facts": [1]}]}
+            content: dict[str, Any] = {
+                "sentences": [{"text": "Jane Roe signed the Geneva Tariff Accord.", "facts": [1]}]
+            }
         else:  # any extraction pass: the fields its schema asks for
             wanted = set(schema["schema"].get("properties", {}))
             content = {k: v for k, v in EXTRACTION.items() if k in wanted}
         reply = {
-            "id": "chatcmpl-fake", "object": "chat.completion", "created": 0, "model": body["model"],
-            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": json.dumps(content)}}],
+            "id": "chatcmpl-fake",
+            "object": "chat.completion",
+            "created": 0,
+            "model": body["model"],
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": json.dumps(content)},
+                }
+            ],
             "usage": {"prompt_tokens": 50, "completion_tokens": 10, "total_tokens": 60},
         }
         return httpx.Response(200, json=reply)

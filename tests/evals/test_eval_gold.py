@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from eval_fakes import GOLD, write_case
+
 from evals.gold import DEFAULT_GOLD_DIR, GoldError, load_case, load_cases
 
 
@@ -18,15 +18,27 @@ def broken(tmp_path: Path, change: Any) -> Path:
     return write_case(tmp_path, gold)
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    (lambda g: g["gold"].pop("participants"), "gold.participants: Field required"),
-    (lambda g: g["gold"]["agreements"][1].update(status="ongoing"), "gold.agreements[1].status"),
-    (lambda g: g["gold"]["participants"][0].update(match=[]), "gold.participants[0].match"),
-    (lambda g: g["gold"]["topics"][2].update(match=["  "]), "gold.topics[2].match[0]: empty string"),
-    (lambda g: g["gold"]["geopolitical_notes"][0].update(match_all=[["x"], []]), "match_all[1]: empty group"),
-    (lambda g: g.update(extra_key=1), "extra_key: Extra inputs are not permitted"),
-    (lambda g: g.update(text_file="absent.txt"), "text_file: cannot read"),
-])
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda g: g["gold"].pop("participants"), "gold.participants: Field required"),
+        (
+            lambda g: g["gold"]["agreements"][1].update(status="ongoing"),
+            "gold.agreements[1].status",
+        ),
+        (lambda g: g["gold"]["participants"][0].update(match=[]), "gold.participants[0].match"),
+        (
+            lambda g: g["gold"]["topics"][2].update(match=["  "]),
+            "gold.topics[2].match[0]: empty string",
+        ),
+        (
+            lambda g: g["gold"]["geopolitical_notes"][0].update(match_all=[["x"], []]),
+            "match_all[1]: empty group",
+        ),
+        (lambda g: g.update(extra_key=1), "extra_key: Extra inputs are not permitted"),
+        (lambda g: g.update(text_file="absent.txt"), "text_file: cannot read"),
+    ],
+)
 def test_malformed_gold_names_file_and_field(tmp_path: Path, change: Any, expected: str) -> None:
     path = broken(tmp_path, change)
     if "absent" in expected or "cannot read" in expected:

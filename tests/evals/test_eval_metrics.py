@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 
 import pytest
-
 from eval_fakes import ARTICLE, PERFECT, evidence, prediction
+
 from evals.evaluators.summary import EmbeddingUnavailable, SummaryEvaluator
 from evals.gold import Case
 from evals.results import CaseResult, aggregate
@@ -44,13 +44,18 @@ def test_empty_prediction_scores_zero(tiny_case: Case) -> None:
 
 
 def test_no_output_is_invalid_and_scores_zero(tiny_case: Case) -> None:
-    r = score_case(tiny_case, Outcome(tiny_case.id, None, "error", "boom"), default_evaluators(None))
+    r = score_case(
+        tiny_case, Outcome(tiny_case.id, None, "error", "boom"), default_evaluators(None)
+    )
     assert r.status == "error" and not r.schema_validity.valid and r.participants.f1 == 0.0
 
 
 def test_all_wrong_prediction(tiny_case: Case) -> None:
     raw = prediction(
-        participants=[{"name": "Mary Major", "role": "Envoy"}, {"name": "Sam Minor", "role": "Aide"}],
+        participants=[
+            {"name": "Mary Major", "role": "Envoy"},
+            {"name": "Sam Minor", "role": "Aide"},
+        ],
         agreements=[{"title": "Fishing pact", "status": "signed"}],
         topics=["fisheries"],
         geopolitical_notes=[{"note": "Relations are warm."}],
@@ -64,7 +69,10 @@ def test_all_wrong_prediction(tiny_case: Case) -> None:
 
 def test_partial_prediction(tiny_case: Case) -> None:
     raw = prediction(
-        participants=[{"name": "Jane Roe", "role": "Trade Minister"}, {"name": None, "role": "Spokesperson"}],
+        participants=[
+            {"name": "Jane Roe", "role": "Trade Minister"},
+            {"name": None, "role": "Spokesperson"},
+        ],
         agreements=[{"title": "Geneva Tariff Accord", "status": "announced"}],
         topics=["steel tariffs"],
     )
@@ -119,7 +127,11 @@ def test_embedding_unavailable_is_null_with_reason(tiny_case: Case) -> None:
         def cosine(self, a: str, b: str) -> float:
             raise EmbeddingUnavailable("no torch here")
 
-    r = SummaryEvaluator(Broken()).evaluate(__import__("evals.evaluators.base", fromlist=["EvalContext"]).EvalContext(tiny_case, PERFECT))
+    r = SummaryEvaluator(Broken()).evaluate(
+        __import__("evals.evaluators.base", fromlist=["EvalContext"]).EvalContext(
+            tiny_case, PERFECT
+        )
+    )
     assert r.embedding_cosine is None and r.embedding_error == "no torch here"
     assert r.rouge_l == 1.0
 

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from eval_fakes import FakeOpenAI, write_case
+
 from evals import sessions
 from evals.recording import ReplayTransport, request_key
 from evals.run import EvalRequest, execute
@@ -22,9 +22,13 @@ def recording(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Pa
     write_case(gold)
     fake = FakeOpenAI()
     monkeypatch.setattr(sessions, "_inner_transport", lambda: fake)
-    settings = Settings(llm_base_url="http://fake-llm.test/v1", llm_model="fake-model", llm_context_window=8192)
+    settings = Settings(
+        llm_base_url="http://fake-llm.test/v1", llm_model="fake-model", llm_context_window=8192
+    )
     rec = tmp_path / "rec"
-    request = EvalRequest(mode="live", gold_dirs=[gold], record=rec, embedding=False, progress=False)
+    request = EvalRequest(
+        mode="live", gold_dirs=[gold], record=rec, embedding=False, progress=False
+    )
     run = asyncio.run(execute(request, settings))
     assert run.report.cases[0].status == "ok", run.report.cases[0].error
     (tmp_path / "live.json").write_text(json.dumps(run.raws["tiny-case"]))
@@ -32,7 +36,9 @@ def recording(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Pa
 
 
 async def _replay(gold: Path, rec: Path) -> str:
-    request = EvalRequest(mode="replay", gold_dirs=[gold], source=rec, embedding=False, progress=False)
+    request = EvalRequest(
+        mode="replay", gold_dirs=[gold], source=rec, embedding=False, progress=False
+    )
     run = await execute(request, Settings())
     assert not run.replay_misses
     live = json.loads((rec.parent / "live.json").read_text())
@@ -55,7 +61,9 @@ async def test_two_replays_give_identical_reports(recording: tuple[Path, Path, F
     assert case["cost"]["latency_ms"] is not None
 
 
-def test_recording_is_one_readable_json_file_per_exchange(recording: tuple[Path, Path, FakeOpenAI]) -> None:
+def test_recording_is_one_readable_json_file_per_exchange(
+    recording: tuple[Path, Path, FakeOpenAI],
+) -> None:
     _, rec, fake = recording
     files = sorted(p for p in rec.glob("*.json") if p.name != "manifest.json")
     assert len(files) == fake.calls >= 2
@@ -74,10 +82,14 @@ async def test_unrecorded_request_fails_loudly(recording: tuple[Path, Path, Fake
         data = json.loads(file.read_text())
         if data["request"]["body"]["response_format"]["json_schema"]["name"] != "summary":
             file.unlink()
-    request = EvalRequest(mode="replay", gold_dirs=[gold], source=rec, embedding=False, progress=False)
+    request = EvalRequest(
+        mode="replay", gold_dirs=[gold], source=rec, embedding=False, progress=False
+    )
     run = await execute(request, Settings())
     assert run.replay_misses and run.replay_misses[0]["why"] == "never recorded"
-    assert run.report.cases[0].status == "error" and "replay miss" in (run.report.cases[0].error or "")
+    assert run.report.cases[0].status == "error" and "replay miss" in (
+        run.report.cases[0].error or ""
+    )
 
 
 def test_request_key_ignores_model_and_base_path() -> None:
