@@ -52,5 +52,5 @@ def configure_logging(level: str = "INFO") -> None:
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True  # the request middleware logs requests
-    for noisy in ("httpx", "httpcore", "openai"):
+    for noisy in ("httpx", "httpcore", "openai", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -117,7 +117,8 @@ class JobWorker:
             job_store.finish_job, db, job.id, result=result,
             content_hash=outcome.content_hash, cached=outcome.cached)
         self.state.metrics.jobs.labels(status="succeeded").inc()
-        log.info("job_succeeded", cached=outcome.cached, llm_calls=outcome.summary.meta.llm_calls)
+        log.info("job_succeeded", cached=outcome.cached,
+                 llm_calls=0 if outcome.cached else outcome.summary.meta.llm_calls)
         if done is not None:
             self.webhooks.schedule(done)
 
