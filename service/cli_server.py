@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from service.config import Settings
+from service.config import get_settings
 from service.store import Database
 from service.store import db as store_db
 from service.store.keys import create_key, list_keys, revoke_key
@@ -27,21 +27,36 @@ def serve(
 
     from service.api import create_app
 
-    settings = Settings()
+    settings = get_settings()
     app = create_app(settings)
-    uvicorn.run(app, host=host or settings.host, port=port if port is not None else settings.port,
-                log_config=None, access_log=False, proxy_headers=True, timeout_graceful_shutdown=10)
+    uvicorn.run(
+        app,
+        host=host or settings.host,
+        port=port if port is not None else settings.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
+    )
 
 
 @keys_app.command("create")
 def keys_create(
     name: Annotated[str, typer.Option("--name", help="Who uses the key, e.g. the CMS name.")],
-    rate_limit: Annotated[int | None, typer.Option(min=1, help="Requests/minute (override).")] = None,
-    token_budget: Annotated[int | None, typer.Option(min=1, help="Tokens per UTC day (override).")] = None,
+    rate_limit: Annotated[
+        int | None, typer.Option(min=1, help="Requests/minute (override).")
+    ] = None,
+    token_budget: Annotated[
+        int | None, typer.Option(min=1, help="Tokens per UTC day (override).")
+    ] = None,
 ) -> None:
     """Create an API key. The key is printed once, as the last line."""
-    key, token = create_key(Database(Settings().database_url), name,
-                            rate_limit_per_minute=rate_limit, token_budget_per_day=token_budget)
+    key, token = create_key(
+        Database(get_settings().database_url),
+        name,
+        rate_limit_per_minute=rate_limit,
+        token_budget_per_day=token_budget,
+    )
     typer.echo(f"id: {key.id}")
     typer.echo(f"name: {key.name}")
     typer.echo(f"webhook secret: {key.webhook_secret}")
@@ -52,22 +67,30 @@ def keys_create(
 @keys_app.command("list")
 def keys_list() -> None:
     """List keys with their status and token usage (keys themselves are never shown)."""
-    db = Database(Settings().database_url)
+    db = Database(get_settings().database_url)
     table = Table("id", "name", "prefix", "created", "revoked", "requests", "tokens")
     for key in list_keys(db):
         used = usage_totals(db, key.id)
-        table.add_row(key.id, key.name, key.key_prefix + "…", f"{key.created_at:%Y-%m-%d %H:%M}",
-                      f"{key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "-",
-                      str(used.requests), str(used.tokens_in + used.tokens_out))
+        table.add_row(
+            key.id,
+            key.name,
+            key.key_prefix + "…",
+            f"{key.created_at:%Y-%m-%d %H:%M}",
+            f"{key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "-",
+            str(used.requests),
+            str(used.tokens_in + used.tokens_out),
+        )
     Console(width=140).print(table)
 
 
 @keys_app.command("revoke")
 def keys_revoke(
-    key_id: Annotated[str, typer.Argument(help="The key's id, or its prefix as `keys list` shows.")],
+    key_id: Annotated[
+        str, typer.Argument(help="The key's id, or its prefix as `keys list` shows.")
+    ],
 ) -> None:
     """Revoke a key; requests with it get 401 from then on."""
-    key = revoke_key(Database(Settings().database_url), key_id)
+    key = revoke_key(Database(get_settings().database_url), key_id)
     if key is None:
         typer.echo(f"No key {key_id!r}.", err=True)
         raise typer.Exit(1)
@@ -79,7 +102,7 @@ def db_upgrade(
     revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
 ) -> None:
     """Apply the database migrations (the service also does this on first use)."""
-    db = Database(Settings().database_url, migrate=False)
+    db = Database(get_settings().database_url, migrate=False)
     store_db.upgrade(db.engine, revision)
     typer.echo(f"database at revision {store_db.current_revision(db.engine)}")
 

@@ -59,10 +59,15 @@ def create_app(
     settings = settings or get_settings()
     configure_logging(settings.log_level)
     metrics = Metrics()
-    state = AppState(settings=settings, db=Database(settings.database_url), metrics=metrics,
-                     llm=LLMHolder(settings, metrics, llm))
-    app = FastAPI(title="Newsroom summariser", version="1.0.0", description=DESCRIPTION,
-                  lifespan=_lifespan)
+    state = AppState(
+        settings=settings,
+        db=Database(settings.database_url),
+        metrics=metrics,
+        llm=LLMHolder(settings, metrics, llm),
+    )
+    app = FastAPI(
+        title="Newsroom summariser", version="1.0.0", description=DESCRIPTION, lifespan=_lifespan
+    )
     app.state.summariser = state
     app.state.worker = JobWorker(state)
     app.state.start_worker = start_worker

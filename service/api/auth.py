@@ -47,20 +47,31 @@ async def authenticate(authorization: str | None, settings: Settings, db: Databa
         AuthError: no bearer token; InvalidKeyError / RevokedKeyError for bad keys.
     """
     if not settings.require_auth:
-        return Principal(None, ANONYMOUS, settings.webhook_secret, settings.rate_limit_per_minute,
-                         settings.token_budget_per_day)
+        return Principal(
+            None,
+            ANONYMOUS,
+            settings.webhook_secret,
+            settings.rate_limit_per_minute,
+            settings.token_budget_per_day,
+        )
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise AuthError("Send your API key as 'Authorization: Bearer <key>' "
-                        "(create one with `summarise keys create --name NAME`).")
+        raise AuthError(
+            "Send your API key as 'Authorization: Bearer <key>' "
+            "(create one with `summarise keys create --name NAME`)."
+        )
     key = await asyncio.to_thread(find_key, db, token.strip())
     if key is None:
         raise InvalidKeyError("The API key is not valid.")
     if key.revoked_at is not None:
         raise RevokedKeyError("The API key was revoked; ask an operator for a new one.")
-    return Principal(key.id, key.name, key.webhook_secret,
-                     key.rate_limit_per_minute or settings.rate_limit_per_minute,
-                     key.token_budget_per_day or settings.token_budget_per_day)
+    return Principal(
+        key.id,
+        key.name,
+        key.webhook_secret,
+        key.rate_limit_per_minute or settings.rate_limit_per_minute,
+        key.token_budget_per_day or settings.token_budget_per_day,
+    )
 
 
 class RateLimiter:
@@ -80,7 +91,9 @@ class RateLimiter:
             wait = math.ceil(hits[0] + self.window_s - now)
             raise RateLimitedError(
                 f"Rate limit of {limit} requests per minute reached; retry in {wait} s.",
-                retry_after=max(1, wait), limit=limit)
+                retry_after=max(1, wait),
+                limit=limit,
+            )
         hits.append(now)
 
 
@@ -102,4 +115,6 @@ async def check_budget(principal: Principal, db: Database) -> None:
         wait = math.ceil((reset - datetime.now(UTC)).total_seconds())
         raise TokenBudgetExceededError(
             f"The daily token budget of {budget:,} is used up; it resets at {reset:%H:%M} UTC.",
-            retry_after=max(1, wait), budget=budget)
+            retry_after=max(1, wait),
+            budget=budget,
+        )

@@ -51,8 +51,9 @@ LLMDep = Annotated[LLM, Depends(get_llm)]
 WorkerDep = Annotated[JobWorker, Depends(get_worker)]
 
 
-_bearer = HTTPBearer(auto_error=False, scheme_name="ApiKey",
-                     description="An API key from `summarise keys create`.")
+_bearer = HTTPBearer(
+    auto_error=False, scheme_name="ApiKey", description="An API key from `summarise keys create`."
+)
 
 
 async def get_principal(
@@ -80,6 +81,9 @@ async def get_submitter(principal: PrincipalDep, state: StateDep) -> Principal:
 SubmitterDep = Annotated[Principal, Depends(get_submitter)]
 IdempotencyKeyDep = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", max_length=200,
-           description="Repeat a request safely: the same key returns the same job/result."),
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Repeat a request safely: the same key returns the same job/result.",
+    ),
 ]

@@ -25,8 +25,12 @@ async def job_events(state: AppState, job_id: str) -> AsyncIterator[tuple[str, J
         if view.status in job_store.TERMINAL:
             yield view.status, view
             return
-        current = (view.status, view.progress.chunks_done, view.progress.chunks_total,
-                   view.progress.stage)
+        current = (
+            view.status,
+            view.progress.chunks_done,
+            view.progress.chunks_total,
+            view.progress.stage,
+        )
         if current != last:
             last = current
             yield "progress", view

@@ -30,7 +30,9 @@ async def check_model(state: AppState) -> Check:
     try:
         if settings.llm_base_url:
             url = settings.llm_base_url.rstrip("/") + "/models"
-            headers = {"Authorization": f"Bearer {settings.llm_api_key}"} if settings.llm_api_key else {}
+            headers = (
+                {"Authorization": f"Bearer {settings.llm_api_key}"} if settings.llm_api_key else {}
+            )
             async with httpx.AsyncClient(timeout=PROBE_TIMEOUT_S) as client:
                 resp = await client.get(url, headers=headers)
             if resp.status_code >= 500:

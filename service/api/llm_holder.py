@@ -6,7 +6,7 @@ import asyncio
 
 import structlog
 
-from service.api.metrics import Metrics, MeteredLLM
+from service.api.metrics import MeteredLLM, Metrics
 from service.config import Settings
 from service.errors import ConfigError, ProviderUnavailableError, SummariserError
 from service.llm.base import LLM
@@ -63,9 +63,11 @@ class LLMHolder:
         """The model, or ``ProviderUnavailableError`` (503) while it is still loading."""
         if self._llm is None:
             raise ProviderUnavailableError(
-                "The model is not ready yet" + (f" ({self.error})" if self.error else "")
+                "The model is not ready yet"
+                + (f" ({self.error})" if self.error else "")
                 + "; retry shortly, or submit a job with POST /v1/jobs.",
-                retry_after=self.settings.llm_retry_after_s)
+                retry_after=self.settings.llm_retry_after_s,
+            )
         return self._llm
 
     async def wait(self) -> LLM:

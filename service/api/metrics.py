@@ -14,21 +14,29 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
-        self.requests = Counter("summariser_http_requests", "HTTP requests.",
-                                ["method", "route", "status"], registry=r)
-        self.latency = Histogram("summariser_http_request_duration_seconds", "Request latency.",
-                                 ["method", "route"], registry=r,
-                                 buckets=(0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300))
+        self.requests = Counter(
+            "summariser_http_requests", "HTTP requests.", ["method", "route", "status"], registry=r
+        )
+        self.latency = Histogram(
+            "summariser_http_request_duration_seconds",
+            "Request latency.",
+            ["method", "route"],
+            registry=r,
+            buckets=(0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
+        )
         self.llm_calls = Counter("summariser_llm_calls", "LLM completions.", registry=r)
         self.llm_tokens = Counter("summariser_llm_tokens", "LLM tokens.", ["direction"], registry=r)
         self.llm_errors = Counter("summariser_llm_errors", "LLM failures.", ["code"], registry=r)
-        self.queue_depth = Gauge("summariser_queue_depth", "Jobs not finished.", ["status"],
-                                 registry=r)
-        self.cache_hits = Counter("summariser_cache_hits", "Summaries served from the store.",
-                                  registry=r)
+        self.queue_depth = Gauge(
+            "summariser_queue_depth", "Jobs not finished.", ["status"], registry=r
+        )
+        self.cache_hits = Counter(
+            "summariser_cache_hits", "Summaries served from the store.", registry=r
+        )
         self.jobs = Counter("summariser_jobs_finished", "Jobs finished.", ["status"], registry=r)
-        self.webhooks = Counter("summariser_webhook_deliveries", "Webhook delivery attempts.",
-                                ["outcome"], registry=r)
+        self.webhooks = Counter(
+            "summariser_webhook_deliveries", "Webhook delivery attempts.", ["outcome"], registry=r
+        )
 
 
 class MeteredLLM:

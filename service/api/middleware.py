@@ -63,9 +63,15 @@ class RequestContextMiddleware:
         method = scope["method"]
         self.metrics.requests.labels(method=method, route=template, status=str(status)).inc()
         self.metrics.latency.labels(method=method, route=template).observe(seconds)
-        log.info("request", method=method, path=scope["path"], route=template, status=status,
-                 duration_ms=round(seconds * 1000, 1),
-                 api_key_id=scope.get("state", {}).get("api_key_id"))
+        log.info(
+            "request",
+            method=method,
+            path=scope["path"],
+            route=template,
+            status=status,
+            duration_ms=round(seconds * 1000, 1),
+            api_key_id=scope.get("state", {}).get("api_key_id"),
+        )
 
 
 class BodyGuardMiddleware:
@@ -81,8 +87,11 @@ class BodyGuardMiddleware:
         self.prefix = prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS \
-                or not scope["path"].startswith(self.prefix):
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in _BODY_METHODS
+            or not scope["path"].startswith(self.prefix)
+        ):
             await self.app(scope, receive, send)
             return
         try:
@@ -90,7 +99,9 @@ class BodyGuardMiddleware:
             body = await self._read(receive)
             self._check_encoding(body)
         except SummariserError as exc:
-            response = problem_response(exc, scope["path"], scope.get("state", {}).get("request_id"))
+            response = problem_response(
+                exc, scope["path"], scope.get("state", {}).get("request_id")
+            )
             await response(scope, receive, send)
             return
         await self.app(scope, _replay(body, receive), send)
@@ -111,7 +122,8 @@ class BodyGuardMiddleware:
         charset = re.search(r"charset=\"?([\w-]+)", params)
         if charset and charset.group(1).lower() not in ("utf-8", "utf8"):
             raise UnsupportedMediaTypeError(
-                f"JSON must be UTF-8; charset={charset.group(1)!r} is not supported.")
+                f"JSON must be UTF-8; charset={charset.group(1)!r} is not supported."
+            )
 
     async def _read(self, receive: Receive) -> bytes:
         chunks: list[bytes] = []
@@ -131,8 +143,9 @@ class BodyGuardMiddleware:
 
     def _too_large(self) -> BodyTooLargeError:
         return BodyTooLargeError(
-            f"The request body exceeds {self.max_body_bytes:,} bytes "
-            "(SUMMARISER_MAX_BODY_BYTES).", limit=self.max_body_bytes)
+            f"The request body exceeds {self.max_body_bytes:,} bytes (SUMMARISER_MAX_BODY_BYTES).",
+            limit=self.max_body_bytes,
+        )
 
     @staticmethod
     def _check_encoding(body: bytes) -> None:
@@ -141,7 +154,8 @@ class BodyGuardMiddleware:
         except UnicodeDecodeError as exc:
             raise EncodingError(
                 f"The request body is not valid UTF-8 (byte {exc.start}); re-encode it as UTF-8.",
-                position=exc.start) from exc
+                position=exc.start,
+            ) from exc
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

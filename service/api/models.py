@@ -34,8 +34,14 @@ class SummaryRequest(ArticleInput):
 class JobRequest(SummaryRequest):
     """An article to summarise in the background; ``callback_url`` receives a signed webhook."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {**ARTICLE_EXAMPLE, "callback_url": "https://cms.example.org/hooks/summaries"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {**ARTICLE_EXAMPLE, "callback_url": "https://cms.example.org/hooks/summaries"}
+            ]
+        },
+    )
 
     callback_url: AnyHttpUrl | None = Field(None, description="POSTed the job when it finishes.")
 
@@ -51,9 +57,20 @@ class BatchItem(SummaryRequest):
 class BatchRequest(BaseModel):
     """Many articles at once; each becomes a job. ``callback_url`` applies to every item."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "items": [{**ARTICLE_EXAMPLE, "ref": "story-1041"}, {"html": "<p>…</p>", "ref": "story-1042"}],
-        "callback_url": "https://cms.example.org/hooks/summaries"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {**ARTICLE_EXAMPLE, "ref": "story-1041"},
+                        {"html": "<p>…</p>", "ref": "story-1042"},
+                    ],
+                    "callback_url": "https://cms.example.org/hooks/summaries",
+                }
+            ]
+        },
+    )
 
     items: list[BatchItem] = Field(min_length=1)
     callback_url: AnyHttpUrl | None = None
@@ -77,12 +94,22 @@ class ErrorInfo(BaseModel):
 class JobView(BaseModel):
     """A job's status, progress and (once succeeded) result."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "id": "6f1c2d0a9b8e4c1f8a7d6e5f4c3b2a19", "status": "running",
-        "progress": {"chunks_done": 1, "chunks_total": 3, "stage": "extract"},
-        "created_at": "2026-03-03T10:00:00Z", "links": {
-            "self": "/v1/jobs/6f1c2d0a9b8e4c1f8a7d6e5f4c3b2a19",
-            "events": "/v1/jobs/6f1c2d0a9b8e4c1f8a7d6e5f4c3b2a19/events"}}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "6f1c2d0a9b8e4c1f8a7d6e5f4c3b2a19",
+                    "status": "running",
+                    "progress": {"chunks_done": 1, "chunks_total": 3, "stage": "extract"},
+                    "created_at": "2026-03-03T10:00:00Z",
+                    "links": {
+                        "self": "/v1/jobs/6f1c2d0a9b8e4c1f8a7d6e5f4c3b2a19",
+                        "events": "/v1/jobs/6f1c2d0a9b8e4c1f8a7d6e5f4c3b2a19/events",
+                    },
+                }
+            ]
+        }
+    )
 
     id: str
     status: JobStatusName

@@ -96,8 +96,9 @@ def problem_response(
         headers["WWW-Authenticate"] = 'Bearer realm="summariser"'
     if request_id:
         body["request_id"] = request_id
-    return JSONResponse(body, status_code=body["status"], headers=headers,
-                        media_type=PROBLEM_MEDIA_TYPE)
+    return JSONResponse(
+        body, status_code=body["status"], headers=headers, media_type=PROBLEM_MEDIA_TYPE
+    )
 
 
 def _respond(exc: SummariserError, request: Request) -> JSONResponse:
@@ -116,11 +117,19 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errs = list(exc.errors())
     if any(e.get("type") == "json_invalid" for e in errs):
-        return _respond(api_errors.InvalidJSONError(
-            "The request body is not valid JSON; send a JSON object."), request)
-    safe = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in errs]
-    return _respond(api_errors.ValidationFailedError(
-        "The request does not match the schema; see 'errors'.", errors=safe), request)
+        return _respond(
+            api_errors.InvalidJSONError("The request body is not valid JSON; send a JSON object."),
+            request,
+        )
+    safe = [
+        {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in errs
+    ]
+    return _respond(
+        api_errors.ValidationFailedError(
+            "The request does not match the schema; see 'errors'.", errors=safe
+        ),
+        request,
+    )
 
 
 async def _http(request: Request, exc: Exception) -> JSONResponse:
@@ -131,8 +140,11 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     elif exc.status_code == 405:
         err = api_errors.MethodNotAllowedError(f"{request.method} is not allowed here.")
     else:
-        err = api_errors.InvalidJSONError(str(exc.detail)) if exc.status_code == 400 else \
-            SummariserError(str(exc.detail))
+        err = (
+            api_errors.InvalidJSONError(str(exc.detail))
+            if exc.status_code == 400
+            else SummariserError(str(exc.detail))
+        )
     return _respond(err, request)
 
 

@@ -8,12 +8,27 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Problem(BaseModel):
-    """RFC 9457 problem details; ``code`` is stable and ``type`` is ``urn:summariser:problem:<code>``."""
+    """RFC 9457 problem details.
 
-    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
-        "type": "urn:summariser:problem:empty_input", "title": "Invalid article", "status": 422,
-        "detail": "The article is empty or whitespace only.", "code": "empty_input",
-        "instance": "/v1/summaries", "request_id": "0b6e4c3f5d2a4e0f9c1b7a8d6e5f4c3b"}]})
+    ``code`` is stable; ``type`` is ``urn:summariser:problem:<code>``.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "urn:summariser:problem:empty_input",
+                    "title": "Invalid article",
+                    "status": 422,
+                    "detail": "The article is empty or whitespace only.",
+                    "code": "empty_input",
+                    "instance": "/v1/summaries",
+                    "request_id": "0b6e4c3f5d2a4e0f9c1b7a8d6e5f4c3b",
+                }
+            ]
+        },
+    )
 
     type: str
     title: str
@@ -25,8 +40,11 @@ class Problem(BaseModel):
 
 
 def _problem(description: str) -> dict[str, Any]:
-    return {"model": Problem, "description": description,
-            "content": {"application/problem+json": {}}}
+    return {
+        "model": Problem,
+        "description": description,
+        "content": {"application/problem+json": {}},
+    }
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -41,9 +59,15 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 SSE_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {"description": "`text/event-stream`: `progress` events, then `succeeded` or `failed`; "
-                         "each `data` is a JobView JSON.",
-          "content": {"text/event-stream": {"example": 'event: progress\ndata: {"id": "…", '
-                                            '"status": "running", "progress": {"chunks_done": 1,'
-                                            ' "chunks_total": 3, "stage": "extract"}}\n\n'}}},
+    200: {
+        "description": "`text/event-stream`: `progress` events, then `succeeded` or `failed`; "
+        "each `data` is a JobView JSON.",
+        "content": {
+            "text/event-stream": {
+                "example": 'event: progress\ndata: {"id": "…", '
+                '"status": "running", "progress": {"chunks_done": 1,'
+                ' "chunks_total": 3, "stage": "extract"}}\n\n'
+            }
+        },
+    },
 }

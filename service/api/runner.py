@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +16,7 @@ from service.clean import load_article
 from service.config import Settings
 from service.errors import SummariserError
 from service.llm.base import Usage
-from service.pipeline import Progress, summarise
+from service.pipeline import ProgressCallback, summarise
 from service.schema import ArticleInput, StructuredSummary
 from service.store.models import UsageRecord
 from service.store.records import get_result, put_result, record_usage
@@ -71,7 +70,7 @@ async def run_summary(
     state: AppState,
     article: ArticleInput,
     ctx: RunContext,
-    progress: Callable[[Progress], None] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Outcome:
     """Summarise ``article``, or return the stored summary of identical content.
 
@@ -103,15 +102,23 @@ async def run_summary(
 
 def cost_estimate(settings: Settings, tokens_in: int, tokens_out: int) -> float:
     """Estimated cost of a run from the configured per-1k-token prices."""
-    return round(tokens_in / 1000 * settings.cost_per_1k_input_tokens
-                 + tokens_out / 1000 * settings.cost_per_1k_output_tokens, 6)
+    return round(
+        tokens_in / 1000 * settings.cost_per_1k_input_tokens
+        + tokens_out / 1000 * settings.cost_per_1k_output_tokens,
+        6,
+    )
 
 
 async def _book(state: AppState, ctx: RunContext, usage: Usage, *, cached: bool) -> None:
     record = UsageRecord(
-        api_key_id=ctx.key_id, request_id=ctx.request_id, job_id=ctx.job_id,
-        endpoint=ctx.endpoint, llm_calls=usage.calls, tokens_in=usage.prompt_tokens,
-        tokens_out=usage.completion_tokens, cached=cached,
+        api_key_id=ctx.key_id,
+        request_id=ctx.request_id,
+        job_id=ctx.job_id,
+        endpoint=ctx.endpoint,
+        llm_calls=usage.calls,
+        tokens_in=usage.prompt_tokens,
+        tokens_out=usage.completion_tokens,
+        cached=cached,
         cost_estimate=cost_estimate(state.settings, usage.prompt_tokens, usage.completion_tokens),
     )
     await asyncio.to_thread(record_usage, state.db, record)

@@ -27,6 +27,7 @@ class AppState:
     def webhook_client(self) -> httpx.AsyncClient:
         """The shared client webhooks are sent with (created on first use)."""
         if self.http is None:
-            self.http = httpx.AsyncClient(timeout=self.settings.webhook_timeout_s,
-                                          follow_redirects=False)
+            self.http = httpx.AsyncClient(
+                timeout=self.settings.webhook_timeout_s, follow_redirects=False
+            )
         return self.http

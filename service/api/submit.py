@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from service.api.auth import Principal
 from service.api.errors import (
+    BatchTooLargeError,
     DeadlineExceededError,
     IdempotencyConflictError,
     JobNotFoundError,
     WebhookSecretMissingError,
-    BatchTooLargeError,
 )
 from service.api.models import BatchRequest, JobRequest, SummaryRequest
 from service.api.runner import Outcome, RunContext, canonical_hash, run_summary, validate_article
@@ -41,13 +41,15 @@ async def _check_key(state: AppState, caller: Caller, request_hash: str) -> str 
     """The job id stored under the caller's idempotency key (None: first use or no key)."""
     if caller.idempotency_key is None:
         return None
-    row = await asyncio.to_thread(find_idempotency_key, state.db, caller.principal.owner,
-                                  caller.idempotency_key)
+    row = await asyncio.to_thread(
+        find_idempotency_key, state.db, caller.principal.owner, caller.idempotency_key
+    )
     if row is None:
         return None
     if row.request_hash != request_hash:
         raise IdempotencyConflictError(
-            "This Idempotency-Key was used for a different request; use a new key.")
+            "This Idempotency-Key was used for a different request; use a new key."
+        )
     return row.job_id or ""
 
 
@@ -61,8 +63,13 @@ async def summarise_now(state: AppState, body: SummaryRequest, caller: Caller) -
     await validate_article(article, state.settings)
     request_hash = canonical_hash({"summaries": body.model_dump(mode="json")})
     if await _check_key(state, caller, request_hash) is None and caller.idempotency_key:
-        await asyncio.to_thread(claim_idempotency_key, state.db, caller.principal.owner,
-                                caller.idempotency_key, request_hash)
+        await asyncio.to_thread(
+            claim_idempotency_key,
+            state.db,
+            caller.principal.owner,
+            caller.idempotency_key,
+            request_hash,
+        )
     ctx = RunContext(caller.principal.key_id, caller.request_id, "summaries")
     deadline = state.settings.sync_deadline_s
     try:
@@ -70,13 +77,16 @@ async def summarise_now(state: AppState, body: SummaryRequest, caller: Caller) -
     except TimeoutError as exc:
         raise DeadlineExceededError(
             f"The summary took longer than {deadline:g} s (SUMMARISER_SYNC_DEADLINE_S); "
-            "submit long articles with POST /v1/jobs.", deadline_s=deadline) from exc
+            "submit long articles with POST /v1/jobs.",
+            deadline_s=deadline,
+        ) from exc
 
 
 def _require_secret(principal: Principal, callback_url: object) -> None:
     if callback_url is not None and not principal.webhook_secret:
         raise WebhookSecretMissingError(
-            "Webhooks need a signing secret: set SUMMARISER_WEBHOOK_SECRET when auth is off.")
+            "Webhooks need a signing secret: set SUMMARISER_WEBHOOK_SECRET when auth is off."
+        )
 
 
 async def submit_job(
@@ -98,13 +108,21 @@ async def submit_job(
     await validate_article(article, state.settings)
     _require_secret(caller.principal, body.callback_url)
     new = job_store.NewJob(
-        article=article.model_dump(mode="json"), owner=caller.principal.key_id,
+        article=article.model_dump(mode="json"),
+        owner=caller.principal.key_id,
         callback_url=str(body.callback_url) if body.callback_url else None,
-        request_id=caller.request_id)
+        request_id=caller.request_id,
+    )
     job = await asyncio.to_thread(job_store.create_job, state.db, new)
     if caller.idempotency_key:
-        await asyncio.to_thread(claim_idempotency_key, state.db, caller.principal.owner,
-                                caller.idempotency_key, request_hash, job.id)
+        await asyncio.to_thread(
+            claim_idempotency_key,
+            state.db,
+            caller.principal.owner,
+            caller.idempotency_key,
+            request_hash,
+            job.id,
+        )
     worker.notify()
     return job, False
 
@@ -117,7 +135,9 @@ async def submit_batch(
     if len(body.items) > limit:
         raise BatchTooLargeError(
             f"A batch holds at most {limit} items (SUMMARISER_BATCH_MAX_ITEMS); "
-            f"got {len(body.items)}.", limit=limit)
+            f"got {len(body.items)}.",
+            limit=limit,
+        )
     _require_secret(caller.principal, body.callback_url)
     callback = str(body.callback_url) if body.callback_url else None
     items: list[job_store.NewJob] = []
@@ -129,10 +149,17 @@ async def submit_batch(
             exc.details["item"] = index
             exc.message = f"items[{index}]: {exc.message}"
             raise
-        items.append(job_store.NewJob(article=article.model_dump(mode="json"),
-                                      owner=caller.principal.key_id, callback_url=callback,
-                                      request_id=caller.request_id, ref=item.ref))
-    batch, jobs = await asyncio.to_thread(job_store.create_batch, state.db,
-                                          caller.principal.key_id, items)
+        items.append(
+            job_store.NewJob(
+                article=article.model_dump(mode="json"),
+                owner=caller.principal.key_id,
+                callback_url=callback,
+                request_id=caller.request_id,
+                ref=item.ref,
+            )
+        )
+    batch, jobs = await asyncio.to_thread(
+        job_store.create_batch, state.db, caller.principal.key_id, items
+    )
     worker.notify()
     return batch, jobs

@@ -22,11 +22,22 @@ async def usage_view(state: AppState, principal: Principal) -> UsageView:
         key_id=key_id,
         today=UsageTotalsView(**asdict(today)),
         total=UsageTotalsView(**asdict(total)),
-        limits={"rate_limit_per_minute": principal.rate_limit_per_minute,
-                "token_budget_per_day": principal.token_budget_per_day},
-        recent=[UsageRecordView(
-            request_id=r.request_id, job_id=r.job_id, endpoint=r.endpoint, llm_calls=r.llm_calls,
-            tokens_in=r.tokens_in, tokens_out=r.tokens_out, cost_estimate=r.cost_estimate,
-            cached=r.cached, created_at=utc(r.created_at),  # type: ignore[arg-type]
-        ) for r in recent],
+        limits={
+            "rate_limit_per_minute": principal.rate_limit_per_minute,
+            "token_budget_per_day": principal.token_budget_per_day,
+        },
+        recent=[
+            UsageRecordView(
+                request_id=r.request_id,
+                job_id=r.job_id,
+                endpoint=r.endpoint,
+                llm_calls=r.llm_calls,
+                tokens_in=r.tokens_in,
+                tokens_out=r.tokens_out,
+                cost_estimate=r.cost_estimate,
+                cached=r.cached,
+                created_at=utc(r.created_at),  # type: ignore[arg-type]
+            )
+            for r in recent
+        ],
     )

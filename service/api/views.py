@@ -32,8 +32,9 @@ def job_view(job: Job) -> JobView:
     return JobView(
         id=job.id,
         status=job.status,  # type: ignore[arg-type]
-        progress=Progress(chunks_done=job.chunks_done, chunks_total=job.chunks_total,
-                          stage=job.stage),
+        progress=Progress(
+            chunks_done=job.chunks_done, chunks_total=job.chunks_total, stage=job.stage
+        ),
         ref=job.ref,
         batch_id=job.batch_id,
         cached=job.cached,
@@ -63,7 +64,13 @@ def batch_view(batch: Batch, jobs: list[Job]) -> BatchView:
 def delivery_view(d: WebhookDelivery) -> DeliveryView:
     """The public view of one webhook delivery attempt."""
     return DeliveryView(
-        delivery_id=d.delivery_id, event=d.event, url=d.url, attempt=d.attempt,
-        status_code=d.status_code, ok=d.ok, error=d.error, duration_ms=d.duration_ms,
+        delivery_id=d.delivery_id,
+        event=d.event,
+        url=d.url,
+        attempt=d.attempt,
+        status_code=d.status_code,
+        ok=d.ok,
+        error=d.error,
+        duration_ms=d.duration_ms,
         created_at=utc(d.created_at),  # type: ignore[arg-type]
     )

@@ -18,7 +18,6 @@ from tenacity import AsyncRetrying, RetryError, stop_after_attempt, wait_exponen
 from service.api.state import AppState
 from service.api.views import job_view
 from service.store import jobs as job_store
-
 from service.store.models import ApiKey, Job, WebhookDelivery
 from service.store.records import record_delivery
 
@@ -33,7 +32,9 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return "v1=" + mac.hexdigest()
 
 
-def verify(secret: str, timestamp: str, body: bytes, signature: str, tolerance_s: int = 300) -> bool:
+def verify(
+    secret: str, timestamp: str, body: bytes, signature: str, tolerance_s: int = 300
+) -> bool:
     """Check a webhook as a receiver should: fresh timestamp and constant-time signature match."""
     if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > tolerance_s:
         return False
@@ -49,7 +50,7 @@ class WebhookSender:
 
     def __init__(self, state: AppState) -> None:
         self.state = state
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[bool]] = set()
 
     def schedule(self, job: Job) -> None:
         """Deliver the webhook of a finished job in the background (if it has a callback)."""
@@ -85,8 +86,9 @@ class WebhookSender:
                 ok = True
             except RetryError:
                 ok = False
-            await asyncio.to_thread(job_store.set_webhook_state, self.state.db, job.id,
-                                    "delivered" if ok else "failed")
+            await asyncio.to_thread(
+                job_store.set_webhook_state, self.state.db, job.id, "delivered" if ok else "failed"
+            )
             log.info("webhook_done", ok=ok)
             return ok
 
@@ -103,24 +105,42 @@ class WebhookSender:
     ) -> None:
         assert job.callback_url is not None
         ts = int(time.time())
-        headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: str(ts),
-                   SIGNATURE_HEADER: sign(secret, ts, body), "X-Summariser-Event": event,
-                   "X-Summariser-Delivery": delivery_id, "User-Agent": "summariser-webhooks/1"}
+        headers = {
+            "Content-Type": "application/json",
+            TIMESTAMP_HEADER: str(ts),
+            SIGNATURE_HEADER: sign(secret, ts, body),
+            "X-Summariser-Event": event,
+            "X-Summariser-Delivery": delivery_id,
+            "User-Agent": "summariser-webhooks/1",
+        }
         start = time.perf_counter()
         status: int | None = None
         error: str | None = None
         try:
-            resp = await self.state.webhook_client().post(job.callback_url, content=body,
-                                                          headers=headers)
+            resp = await self.state.webhook_client().post(
+                job.callback_url, content=body, headers=headers
+            )
             status = resp.status_code
             if not 200 <= status < 300:
                 error = f"HTTP {status}"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"[:500]
         ms = int((time.perf_counter() - start) * 1000)
-        await asyncio.to_thread(record_delivery, self.state.db, WebhookDelivery(
-            delivery_id=delivery_id, job_id=job.id, url=job.callback_url, event=event,
-            attempt=n, status_code=status, ok=error is None, error=error, duration_ms=ms))
+        await asyncio.to_thread(
+            record_delivery,
+            self.state.db,
+            WebhookDelivery(
+                delivery_id=delivery_id,
+                job_id=job.id,
+                url=job.callback_url,
+                event=event,
+                attempt=n,
+                status_code=status,
+                ok=error is None,
+                error=error,
+                duration_ms=ms,
+            ),
+        )
         self.state.metrics.webhooks.labels(outcome="ok" if error is None else "error").inc()
         if error is not None:
             log.info("webhook_attempt_failed", attempt=n, error=error)

@@ -10,11 +10,12 @@ import asyncio
 import contextlib
 
 import structlog
+from pydantic import BaseModel
 
 from service.api.runner import RunContext, run_summary
 from service.api.state import AppState
 from service.api.webhooks import WebhookSender
-from service.errors import SummariserError
+from service.errors import PartialResultError, SummariserError
 from service.pipeline import Progress
 from service.schema import ArticleInput
 from service.store import jobs as job_store
@@ -86,9 +87,13 @@ class JobWorker:
     async def _run(self, job: Job) -> None:
         with structlog.contextvars.bound_contextvars(job_id=job.id, request_id=job.request_id):
             if job.attempts > self.state.settings.job_max_attempts:
-                await self._fail(job, SummariserError(
-                    f"The job was started {job.attempts - 1} times without finishing.",
-                ), code="too_many_attempts")
+                await self._fail(
+                    job,
+                    SummariserError(
+                        f"The job was started {job.attempts - 1} times without finishing.",
+                    ),
+                    code="too_many_attempts",
+                )
                 return
             log.info("job_started", attempt=job.attempts)
             try:
@@ -108,27 +113,40 @@ class JobWorker:
         db = self.state.db
 
         async def progress(p: Progress) -> None:
-            await asyncio.to_thread(job_store.set_progress, db, job.id, p.chunks_done,
-                                    p.chunks_total, p.stage)
+            await asyncio.to_thread(
+                job_store.set_progress, db, job.id, p.chunks_done, p.chunks_total, p.stage
+            )
 
         outcome = await run_summary(self.state, article, ctx, progress)
         result = outcome.summary.model_dump(mode="json")
         done = await asyncio.to_thread(
-            job_store.finish_job, db, job.id, result=result,
-            content_hash=outcome.content_hash, cached=outcome.cached)
+            job_store.finish_job,
+            db,
+            job.id,
+            result=result,
+            content_hash=outcome.content_hash,
+            cached=outcome.cached,
+        )
         self.state.metrics.jobs.labels(status="succeeded").inc()
-        log.info("job_succeeded", cached=outcome.cached,
-                 llm_calls=0 if outcome.cached else outcome.summary.meta.llm_calls)
+        log.info(
+            "job_succeeded",
+            cached=outcome.cached,
+            llm_calls=0 if outcome.cached else outcome.summary.meta.llm_calls,
+        )
         if done is not None:
             self.webhooks.schedule(done)
 
     async def _fail(self, job: Job, exc: Exception, *, code: str) -> None:
         message = exc.message if isinstance(exc, SummariserError) else "Internal error."
-        partial = getattr(exc, "result", None)
-        result = partial.model_dump(mode="json") if hasattr(partial, "model_dump") else None
+        partial = exc.result if isinstance(exc, PartialResultError) else None
+        result = partial.model_dump(mode="json") if isinstance(partial, BaseModel) else None
         done = await asyncio.to_thread(
-            job_store.finish_job, self.state.db, job.id, result=result,
-            error={"code": code, "message": message})
+            job_store.finish_job,
+            self.state.db,
+            job.id,
+            result=result,
+            error={"code": code, "message": message},
+        )
         self.state.metrics.jobs.labels(status="failed").inc()
         log.warning("job_failed", code=code)
         if done is not None:

@@ -27,10 +27,20 @@ class NewJob:
 
 def _job(new: NewJob, batch_id: str | None = None, index: int | None = None) -> Job:
     return Job(
-        id=uuid.uuid4().hex, api_key_id=new.owner, article=new.article, status="queued",
-        callback_url=new.callback_url, webhook_state="pending" if new.callback_url else None,
-        request_id=new.request_id, ref=new.ref, batch_id=batch_id, batch_index=index,
-        attempts=0, chunks_done=0, cached=False, created_at=utcnow(),
+        id=uuid.uuid4().hex,
+        api_key_id=new.owner,
+        article=new.article,
+        status="queued",
+        callback_url=new.callback_url,
+        webhook_state="pending" if new.callback_url else None,
+        request_id=new.request_id,
+        ref=new.ref,
+        batch_id=batch_id,
+        batch_index=index,
+        attempts=0,
+        chunks_done=0,
+        cached=False,
+        created_at=utcnow(),
     )
 
 
@@ -68,7 +78,9 @@ def get_batch(db: Database, batch_id: str, owner: str | None) -> tuple[Batch, li
         batch = s.get(Batch, batch_id)
         if batch is None or (owner is not None and batch.api_key_id != owner):
             return None
-        jobs = list(s.scalars(select(Job).where(Job.batch_id == batch_id).order_by(Job.batch_index)))
+        jobs = list(
+            s.scalars(select(Job).where(Job.batch_id == batch_id).order_by(Job.batch_index))
+        )
     return batch, jobs
 
 
@@ -81,7 +93,8 @@ def claim_jobs(db: Database, limit: int) -> list[Job]:
         ).all()
         for job_id in ids:
             res = s.execute(
-                update(Job).where(Job.id == job_id, Job.status == "queued")
+                update(Job)
+                .where(Job.id == job_id, Job.status == "queued")
                 .values(status="running", started_at=utcnow(), attempts=Job.attempts + 1)
             )
             if res.rowcount == 1:  # type: ignore[attr-defined]
@@ -100,7 +113,8 @@ def set_progress(db: Database, job_id: str, done: int, total: int | None, stage:
     """Record pipeline progress of a running job."""
     with db.session() as s:
         s.execute(
-            update(Job).where(Job.id == job_id, Job.status == "running")
+            update(Job)
+            .where(Job.id == job_id, Job.status == "running")
             .values(chunks_done=done, chunks_total=total, stage=stage)
         )
 
@@ -133,7 +147,8 @@ def queue_depth(db: Database) -> dict[str, int]:
     """Job counts by non-terminal status."""
     with db.session() as s:
         rows = s.execute(
-            select(Job.status, func.count()).where(Job.status.in_(("queued", "running")))
+            select(Job.status, func.count())
+            .where(Job.status.in_(("queued", "running")))
             .group_by(Job.status)
         ).all()
     depth = {"queued": 0, "running": 0}
@@ -144,9 +159,9 @@ def queue_depth(db: Database) -> dict[str, int]:
 def pending_webhooks(db: Database) -> list[Job]:
     """Finished jobs whose webhook was not yet delivered (e.g. cut off by a restart)."""
     with db.session() as s:
-        return list(s.scalars(
-            select(Job).where(Job.status.in_(TERMINAL), Job.webhook_state == "pending")
-        ))
+        return list(
+            s.scalars(select(Job).where(Job.status.in_(TERMINAL), Job.webhook_state == "pending"))
+        )
 
 
 def set_webhook_state(db: Database, job_id: str, state: str) -> None:

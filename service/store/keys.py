@@ -68,9 +68,7 @@ def list_keys(db: Database) -> list[ApiKey]:
 def revoke_key(db: Database, ident: str) -> ApiKey | None:
     """Revoke the key with this id or token prefix; returns it, or None if none matched."""
     with db.session() as s:
-        key = s.scalar(
-            select(ApiKey).where(or_(ApiKey.id == ident, ApiKey.key_prefix == ident))
-        )
+        key = s.scalar(select(ApiKey).where(or_(ApiKey.id == ident, ApiKey.key_prefix == ident)))
         if key is not None and key.revoked_at is None:
             key.revoked_at = utcnow()
         return key

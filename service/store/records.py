@@ -41,7 +41,9 @@ def claim_idempotency_key(
     try:
         with db.session() as s:
             existing = s.scalar(
-                select(IdempotencyKey).where(IdempotencyKey.owner == owner, IdempotencyKey.key == key)
+                select(IdempotencyKey).where(
+                    IdempotencyKey.owner == owner, IdempotencyKey.key == key
+                )
             )
             if existing is not None:
                 return existing
@@ -73,7 +75,8 @@ def record_usage(db: Database, record: UsageRecord) -> None:
 def usage_totals(db: Database, owner: str | None, since: datetime | None = None) -> UsageTotals:
     """Usage of one key (None: requests made without auth) since a moment (None: ever)."""
     query = select(
-        func.count(), func.coalesce(func.sum(UsageRecord.llm_calls), 0),
+        func.count(),
+        func.coalesce(func.sum(UsageRecord.llm_calls), 0),
         func.coalesce(func.sum(UsageRecord.tokens_in), 0),
         func.coalesce(func.sum(UsageRecord.tokens_out), 0),
         func.coalesce(func.sum(UsageRecord.cost_estimate), 0.0),
@@ -90,9 +93,9 @@ def recent_usage(db: Database, owner: str | None, limit: int = 50) -> list[Usage
     """The newest usage records of one key."""
     where = UsageRecord.api_key_id.is_(None) if owner is None else UsageRecord.api_key_id == owner
     with db.session() as s:
-        return list(s.scalars(
-            select(UsageRecord).where(where).order_by(UsageRecord.id.desc()).limit(limit)
-        ))
+        return list(
+            s.scalars(select(UsageRecord).where(where).order_by(UsageRecord.id.desc()).limit(limit))
+        )
 
 
 def record_delivery(db: Database, delivery: WebhookDelivery) -> None:
@@ -104,10 +107,13 @@ def record_delivery(db: Database, delivery: WebhookDelivery) -> None:
 def list_deliveries(db: Database, job_id: str) -> list[WebhookDelivery]:
     """Every delivery attempt for a job, oldest first."""
     with db.session() as s:
-        return list(s.scalars(
-            select(WebhookDelivery).where(WebhookDelivery.job_id == job_id)
-            .order_by(WebhookDelivery.id)
-        ))
+        return list(
+            s.scalars(
+                select(WebhookDelivery)
+                .where(WebhookDelivery.job_id == job_id)
+                .order_by(WebhookDelivery.id)
+            )
+        )
 
 
 def find_idempotency_key(db: Database, owner: str, key: str) -> IdempotencyKey | None:

@@ -7,9 +7,35 @@ import json
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
+from service.config import Settings
 from service.llm.base import Completion, Message, T, Usage
+
+ARTICLE = {
+    "text": (
+        "GENEVA, 3 March - The foreign ministers of Norway and Chile signed a fisheries "
+        "cooperation "
+        "agreement on Tuesday, pledging joint patrols against illegal fishing.\n\n"
+        "Norwegian Foreign Minister Anne Berg said the deal sets a standard for ocean governance."
+    ),
+    "title": "Norway and Chile sign fisheries pact",
+}
+
+
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    """Fast test settings on a throwaway SQLite file."""
+    values: dict[str, Any] = {
+        "database_url": f"sqlite:///{tmp_path / 'api.db'}",
+        "job_poll_interval_s": 0.05,
+        "sse_poll_interval_s": 0.05,
+        "webhook_backoff_s": 0.01,
+        "llm_base_url": None,
+        "log_level": "WARNING",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 @dataclass
@@ -33,14 +59,18 @@ class FakeLLM:
             await asyncio.sleep(self.delay_s)
         if self.fail is not None:
             raise self.fail
-        return Completion(value=schema.model_validate({}), usage=Usage(100, 20, 1), model=self.model_name)
+        return Completion(
+            value=schema.model_validate({}), usage=Usage(100, 20, 1), model=self.model_name
+        )
 
     async def aclose(self) -> None:
         return None
 
 
 class FakeOpenAI:
-    """``/v1/chat/completions`` returning ``{}`` (valid for every pipeline schema) and ``/v1/models``.
+    """OpenAI-compatible ``/v1/chat/completions`` returning ``{}`` and ``/v1/models``.
+
+    ``{}`` is valid for every pipeline schema (all their fields have defaults).
 
     ``delay_s`` slows each completion, so a test can kill a server while a job runs.
     """
@@ -61,12 +91,22 @@ class FakeOpenAI:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 owner.requests.append(body)
                 threading.Event().wait(owner.delay_s)
-                self._send({
-                    "id": "cmpl-1", "object": "chat.completion", "created": 0, "model": body["model"],
-                    "choices": [{"index": 0, "finish_reason": "stop",
-                                 "message": {"role": "assistant", "content": "{}"}}],
-                    "usage": {"prompt_tokens": 50, "completion_tokens": 5, "total_tokens": 55},
-                })
+                self._send(
+                    {
+                        "id": "cmpl-1",
+                        "object": "chat.completion",
+                        "created": 0,
+                        "model": body["model"],
+                        "choices": [
+                            {
+                                "index": 0,
+                                "finish_reason": "stop",
+                                "message": {"role": "assistant", "content": "{}"},
+                            }
+                        ],
+                        "usage": {"prompt_tokens": 50, "completion_tokens": 5, "total_tokens": 55},
+                    }
+                )
 
             def _send(self, payload: dict[str, Any]) -> None:
                 data = json.dumps(payload).encode()

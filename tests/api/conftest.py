@@ -4,36 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from api_fakes import FakeLLM
+from api_fakes import FakeLLM, make_settings
 from fastapi import FastAPI
 
 from service.api import create_app
 from service.config import Settings
 from service.store.keys import create_key
-
-ARTICLE = {
-    "text": (
-        "GENEVA, 3 March - The foreign ministers of Norway and Chile signed a fisheries cooperation "
-        "agreement on Tuesday, pledging joint patrols against illegal fishing.\n\n"
-        "Norwegian Foreign Minister Anne Berg said the deal sets a standard for ocean governance."
-    ),
-    "title": "Norway and Chile sign fisheries pact",
-}
-
-
-def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
-    """Fast test settings on a throwaway SQLite file."""
-    values: dict[str, Any] = {
-        "database_url": f"sqlite:///{tmp_path / 'api.db'}", "job_poll_interval_s": 0.05,
-        "sse_poll_interval_s": 0.05, "webhook_backoff_s": 0.01, "llm_base_url": None,
-        "log_level": "WARNING",
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 @pytest.fixture
@@ -81,12 +60,16 @@ def pg_url() -> Iterator[str]:
 
     import psycopg
 
-    admin_url = os.environ.get("SUMMARISER_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    admin_url = os.environ.get(
+        "SUMMARISER_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"
+    )
     try:
         admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL not reachable at {admin_url} ({type(exc).__name__}); "
-                    "set SUMMARISER_TEST_PG_URL to run the PostgreSQL tests")
+        pytest.skip(
+            f"PostgreSQL not reachable at {admin_url} ({type(exc).__name__}); "
+            "set SUMMARISER_TEST_PG_URL to run the PostgreSQL tests"
+        )
     name = f"summariser_api_{uuid.uuid4().hex[:12]}"
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')

@@ -7,8 +7,7 @@ import json
 from typing import Any
 
 import httpx
-from api_fakes import FakeLLM, WebhookReceiver
-from conftest import ARTICLE
+from api_fakes import ARTICLE, FakeLLM, WebhookReceiver
 from fastapi import FastAPI
 
 from service.api.webhooks import verify
@@ -16,8 +15,12 @@ from service.errors import InvalidOutputError
 from service.store.keys import create_key, find_key
 
 
-async def wait_for(client: httpx.AsyncClient, url: str, auth: dict[str, str],
-                   until: tuple[str, ...] = ("succeeded", "failed")) -> dict[str, Any]:
+async def wait_for(
+    client: httpx.AsyncClient,
+    url: str,
+    auth: dict[str, str],
+    until: tuple[str, ...] = ("succeeded", "failed"),
+) -> dict[str, Any]:
     for _ in range(200):
         body: dict[str, Any] = (await client.get(url, headers=auth)).json()
         if body["status"] in until:
@@ -47,8 +50,9 @@ async def test_job_lifecycle(client: httpx.AsyncClient, auth: dict[str, str]) ->
     assert done["progress"]["chunks_done"] == done["progress"]["chunks_total"] >= 1
 
 
-async def test_sse_streams_progress_then_result(client: httpx.AsyncClient, auth: dict[str, str],
-                                                fake_llm: FakeLLM) -> None:
+async def test_sse_streams_progress_then_result(
+    client: httpx.AsyncClient, auth: dict[str, str], fake_llm: FakeLLM
+) -> None:
     fake_llm.delay_s = 0.1
     job = (await client.post("/v1/jobs", json=ARTICLE, headers=auth)).json()
     r = await client.get(f"/v1/jobs/{job['id']}/events", headers=auth)
@@ -60,10 +64,15 @@ async def test_sse_streams_progress_then_result(client: httpx.AsyncClient, auth:
     assert events[-1][1]["result"]["meta"]["model"] == "fake-model"
 
 
-async def test_unknown_and_foreign_jobs_are_404(client: httpx.AsyncClient, app: FastAPI,
-                                                auth: dict[str, str]) -> None:
-    for path in ("/v1/jobs/nope", "/v1/jobs/nope/events", "/v1/jobs/nope/deliveries",
-                 "/v1/batches/nope"):
+async def test_unknown_and_foreign_jobs_are_404(
+    client: httpx.AsyncClient, app: FastAPI, auth: dict[str, str]
+) -> None:
+    for path in (
+        "/v1/jobs/nope",
+        "/v1/jobs/nope/events",
+        "/v1/jobs/nope/deliveries",
+        "/v1/batches/nope",
+    ):
         r = await client.get(path, headers=auth)
         assert r.status_code == 404 and r.json()["code"] in ("job_not_found", "batch_not_found")
     job = (await client.post("/v1/jobs", json=ARTICLE, headers=auth)).json()
@@ -72,8 +81,9 @@ async def test_unknown_and_foreign_jobs_are_404(client: httpx.AsyncClient, app: 
     assert r.status_code == 404 and r.json()["code"] == "job_not_found"
 
 
-async def test_job_idempotency_key(client: httpx.AsyncClient, auth: dict[str, str],
-                                   fake_llm: FakeLLM) -> None:
+async def test_job_idempotency_key(
+    client: httpx.AsyncClient, auth: dict[str, str], fake_llm: FakeLLM
+) -> None:
     headers = {**auth, "Idempotency-Key": "story-1041-v1"}
     first = await client.post("/v1/jobs", json=ARTICLE, headers=headers)
     await wait_for(client, first.headers["location"], auth)
@@ -88,16 +98,18 @@ async def test_job_idempotency_key(client: httpx.AsyncClient, auth: dict[str, st
     assert clash.status_code == 422 and clash.json()["code"] == "idempotency_key_reused"
 
 
-async def test_job_input_errors_rejected_at_submission(client: httpx.AsyncClient,
-                                                       auth: dict[str, str]) -> None:
+async def test_job_input_errors_rejected_at_submission(
+    client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
     r = await client.post("/v1/jobs", json={"text": "   "}, headers=auth)
     assert r.status_code == 422 and r.json()["code"] == "empty_input"
     r = await client.post("/v1/jobs", json={**ARTICLE, "callback_url": "not a url"}, headers=auth)
     assert r.status_code == 422 and r.json()["code"] == "validation_error"
 
 
-async def test_failed_job_reports_error(client: httpx.AsyncClient, auth: dict[str, str],
-                                        fake_llm: FakeLLM) -> None:
+async def test_failed_job_reports_error(
+    client: httpx.AsyncClient, auth: dict[str, str], fake_llm: FakeLLM
+) -> None:
     fake_llm.fail = InvalidOutputError("model kept answering nonsense")
     r = await client.post("/v1/jobs", json=ARTICLE, headers=auth)
     done = await wait_for(client, r.headers["location"], auth)
@@ -107,8 +119,9 @@ async def test_failed_job_reports_error(client: httpx.AsyncClient, auth: dict[st
     assert events == [("failed", events[0][1])]
 
 
-async def test_webhook_signed_retried_and_logged(client: httpx.AsyncClient, app: FastAPI,
-                                                 api_key: str, auth: dict[str, str]) -> None:
+async def test_webhook_signed_retried_and_logged(
+    client: httpx.AsyncClient, app: FastAPI, api_key: str, auth: dict[str, str]
+) -> None:
     secret = find_key(app.state.summariser.db, api_key).webhook_secret  # type: ignore[union-attr]
     with WebhookReceiver(statuses=[500, 503]) as hook:
         r = await client.post("/v1/jobs", json={**ARTICLE, "callback_url": hook.url}, headers=auth)
@@ -119,22 +132,32 @@ async def test_webhook_signed_retried_and_logged(client: httpx.AsyncClient, app:
             await asyncio.sleep(0.05)
         assert len(hook.received) == 3
         headers, body = hook.received[-1]
-        assert verify(secret, headers["x-summariser-timestamp"], body, headers["x-summariser-signature"])
-        assert not verify("whsec_wrong", headers["x-summariser-timestamp"], body,
-                          headers["x-summariser-signature"])
+        assert verify(
+            secret, headers["x-summariser-timestamp"], body, headers["x-summariser-signature"]
+        )
+        assert not verify(
+            "whsec_wrong",
+            headers["x-summariser-timestamp"],
+            body,
+            headers["x-summariser-signature"],
+        )
         assert not verify(secret, "1000", body, headers["x-summariser-signature"])
         payload = json.loads(body)
         assert payload["event"] == "job.succeeded" and payload["job"]["id"] == job_id
     await asyncio.sleep(0.1)
     log = (await client.get(f"/v1/jobs/{job_id}/deliveries", headers=auth)).json()
     assert [(d["attempt"], d["status_code"], d["ok"]) for d in log] == [
-        (1, 500, False), (2, 503, False), (3, 200, True)]
+        (1, 500, False),
+        (2, 503, False),
+        (3, 200, True),
+    ]
     assert len({d["delivery_id"] for d in log}) == 1
     assert (await client.get(f"/v1/jobs/{job_id}", headers=auth)).json()["webhook"] == "delivered"
 
 
-async def test_webhook_gives_up_after_max_attempts(client: httpx.AsyncClient, app: FastAPI,
-                                                   auth: dict[str, str]) -> None:
+async def test_webhook_gives_up_after_max_attempts(
+    client: httpx.AsyncClient, app: FastAPI, auth: dict[str, str]
+) -> None:
     app.state.summariser.settings.webhook_max_attempts = 2
     with WebhookReceiver(statuses=[500] * 5) as hook:
         r = await client.post("/v1/jobs", json={**ARTICLE, "callback_url": hook.url}, headers=auth)
@@ -148,8 +171,13 @@ async def test_webhook_gives_up_after_max_attempts(client: httpx.AsyncClient, ap
 
 
 async def test_batch(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
-    items = [{**ARTICLE, "ref": "a"}, {"html": "<html><body><article><p>" + ARTICLE["text"]
-                                       + "</p></article></body></html>", "ref": "b"}]
+    items = [
+        {**ARTICLE, "ref": "a"},
+        {
+            "html": "<html><body><article><p>" + ARTICLE["text"] + "</p></article></body></html>",
+            "ref": "b",
+        },
+    ]
     r = await client.post("/v1/batches", json={"items": items}, headers=auth)
     assert r.status_code == 202, r.text
     batch = r.json()

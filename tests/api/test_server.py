@@ -16,8 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from api_fakes import FakeOpenAI, WebhookReceiver
-from conftest import ARTICLE
+from api_fakes import ARTICLE, FakeOpenAI, WebhookReceiver
 
 from service.api.webhooks import verify
 
@@ -33,18 +32,32 @@ def free_port() -> int:
 
 def server_env(tmp_path: Path, llm_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUMMARISER_")}
-    env.update({
-        "SUMMARISER_DATABASE_URL": f"sqlite:///{tmp_path / 'server.db'}",
-        "SUMMARISER_LLM_BASE_URL": llm_url, "SUMMARISER_LLM_MODEL": "fake",
-        "SUMMARISER_JOB_POLL_INTERVAL_S": "0.1", "SUMMARISER_SSE_POLL_INTERVAL_S": "0.1",
-        "SUMMARISER_LLM_MAX_RETRIES": "0",
-    })
+    env.update(
+        {
+            "SUMMARISER_DATABASE_URL": f"sqlite:///{tmp_path / 'server.db'}",
+            "SUMMARISER_LLM_BASE_URL": llm_url,
+            "SUMMARISER_LLM_MODEL": "fake",
+            "SUMMARISER_JOB_POLL_INTERVAL_S": "0.1",
+            "SUMMARISER_SSE_POLL_INTERVAL_S": "0.1",
+            "SUMMARISER_LLM_MAX_RETRIES": "0",
+        }
+    )
     return env
 
 
 def create_key(env: dict[str, str]) -> tuple[str, str]:
-    out = subprocess.run([SUMMARISE, "keys", "create", "--name", "cms"], env=env, check=True,
-                         capture_output=True, text=True, timeout=60).stdout.strip().splitlines()
+    out = (
+        subprocess.run(
+            [SUMMARISE, "keys", "create", "--name", "cms"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        .stdout.strip()
+        .splitlines()
+    )
     secret = next(line.split(": ", 1)[1] for line in out if line.startswith("webhook secret"))
     return out[-1], secret
 
@@ -56,8 +69,12 @@ class Server:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log.open("ab")
-        self.proc = subprocess.Popen([SUMMARISE, "serve", "--host", "127.0.0.1", "--port",
-                                      str(self.port)], env=env, stdout=self.log, stderr=self.log)
+        self.proc = subprocess.Popen(
+            [SUMMARISE, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=env,
+            stdout=self.log,
+            stderr=self.log,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, log.read_text()
@@ -107,8 +124,12 @@ def test_job_via_sse_and_webhook(tmp_path: Path, fake_model: FakeOpenAI) -> None
     key, secret = create_key(env)
     server = Server(env, tmp_path / "server.log")
     try:
-        with WebhookReceiver() as hook, httpx.Client(
-                base_url=server.base, headers={"Authorization": f"Bearer {key}"}) as client:
+        with (
+            WebhookReceiver() as hook,
+            httpx.Client(
+                base_url=server.base, headers={"Authorization": f"Bearer {key}"}
+            ) as client,
+        ):
             sync = client.post("/v1/summaries", json=ARTICLE, timeout=30)
             assert sync.status_code == 200 and sync.json()["meta"]["model"] == "fake"
             r = client.post("/v1/jobs", json={**ARTICLE, "title": "job", "callback_url": hook.url})
@@ -118,8 +139,9 @@ def test_job_via_sse_and_webhook(tmp_path: Path, fake_model: FakeOpenAI) -> None
             assert events[-1][1]["result"]["meta"]["llm_calls"] >= 2
             assert hook.event.wait(30)
             headers, body = hook.received[0]
-            assert verify(secret, headers["x-summariser-timestamp"], body,
-                          headers["x-summariser-signature"])
+            assert verify(
+                secret, headers["x-summariser-timestamp"], body, headers["x-summariser-signature"]
+            )
             assert json.loads(body)["job"]["id"] == r.json()["id"]
             assert client.get("/metrics").status_code == 200
             assert fake_model.requests and "response_format" in fake_model.requests[0]
@@ -145,7 +167,9 @@ def test_job_survives_server_crash(tmp_path: Path) -> None:
         try:
             deadline = time.monotonic() + 60
             while (job := httpx.get(second.base + job_url, headers=auth).json())["status"] not in (
-                    "succeeded", "failed"):
+                "succeeded",
+                "failed",
+            ):
                 assert time.monotonic() < deadline, job
                 time.sleep(0.1)
             assert job["status"] == "succeeded" and job["attempts"] == 2

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import httpx
-from api_fakes import FakeLLM
-from conftest import ARTICLE
+from api_fakes import ARTICLE, FakeLLM
 
 from service.errors import ProviderUnavailableError
 
 
-async def test_summary_returns_structured_summary(client: httpx.AsyncClient, auth: dict[str, str],
-                                                  fake_llm: FakeLLM) -> None:
+async def test_summary_returns_structured_summary(
+    client: httpx.AsyncClient, auth: dict[str, str], fake_llm: FakeLLM
+) -> None:
     r = await client.post("/v1/summaries", json=ARTICLE, headers=auth)
     assert r.status_code == 200, r.text
     body = r.json()
@@ -20,8 +20,9 @@ async def test_summary_returns_structured_summary(client: httpx.AsyncClient, aut
     assert r.headers["x-request-id"]
 
 
-async def test_identical_article_is_served_from_store(client: httpx.AsyncClient,
-                                                      auth: dict[str, str], fake_llm: FakeLLM) -> None:
+async def test_identical_article_is_served_from_store(
+    client: httpx.AsyncClient, auth: dict[str, str], fake_llm: FakeLLM
+) -> None:
     first = await client.post("/v1/summaries", json=ARTICLE, headers=auth)
     calls = len(fake_llm.calls)
     second = await client.post("/v1/summaries", json=ARTICLE, headers=auth)
@@ -29,14 +30,16 @@ async def test_identical_article_is_served_from_store(client: httpx.AsyncClient,
     assert second.headers["x-summariser-cached"] == "true"
     assert len(fake_llm.calls) == calls
     assert second.json() == first.json()
-    changed = await client.post("/v1/summaries", headers=auth,
-                                json={**ARTICLE, "options": {"keep_ungrounded": True}})
+    changed = await client.post(
+        "/v1/summaries", headers=auth, json={**ARTICLE, "options": {"keep_ungrounded": True}}
+    )
     assert changed.headers["x-summariser-cached"] == "false"
     assert len(fake_llm.calls) > calls
 
 
-async def test_idempotency_key_reused_for_other_body(client: httpx.AsyncClient,
-                                                     auth: dict[str, str]) -> None:
+async def test_idempotency_key_reused_for_other_body(
+    client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
     headers = {**auth, "Idempotency-Key": "abc-1"}
     assert (await client.post("/v1/summaries", json=ARTICLE, headers=headers)).status_code == 200
     again = await client.post("/v1/summaries", json=ARTICLE, headers=headers)
@@ -58,16 +61,21 @@ def _problem(r: httpx.Response, status: int, code: str) -> dict[str, object]:
 
 
 async def test_invalid_json(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
-    r = await client.post("/v1/summaries", content=b'{"text": ', headers={
-        **auth, "Content-Type": "application/json"})
+    r = await client.post(
+        "/v1/summaries", content=b'{"text": ', headers={**auth, "Content-Type": "application/json"}
+    )
     _problem(r, 400, "invalid_json")
 
 
 async def test_missing_text(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
-    _problem(await client.post("/v1/summaries", json={"title": "t"}, headers=auth), 422, "missing_text")
+    _problem(
+        await client.post("/v1/summaries", json={"title": "t"}, headers=auth), 422, "missing_text"
+    )
 
 
-async def test_empty_and_whitespace_article(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
+async def test_empty_and_whitespace_article(
+    client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
     for text in ("", "  \n\t  "):
         r = await client.post("/v1/summaries", json={"text": text}, headers=auth)
         _problem(r, 422, "empty_input")
@@ -75,20 +83,27 @@ async def test_empty_and_whitespace_article(client: httpx.AsyncClient, auth: dic
 
 async def test_non_utf8_body(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
     body = '{"text": "Caf\u00e9 society"}'.encode("latin-1")
-    r = await client.post("/v1/summaries", content=body,
-                          headers={**auth, "Content-Type": "application/json"})
+    r = await client.post(
+        "/v1/summaries", content=body, headers={**auth, "Content-Type": "application/json"}
+    )
     _problem(r, 400, "bad_encoding")
 
 
-async def test_non_utf8_charset_is_unsupported(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
-    r = await client.post("/v1/summaries", content=b'{"text": "x"}',
-                          headers={**auth, "Content-Type": "application/json; charset=latin-1"})
+async def test_non_utf8_charset_is_unsupported(
+    client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    r = await client.post(
+        "/v1/summaries",
+        content=b'{"text": "x"}',
+        headers={**auth, "Content-Type": "application/json; charset=latin-1"},
+    )
     _problem(r, 415, "unsupported_media_type")
 
 
 async def test_unsupported_media_type(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
-    r = await client.post("/v1/summaries", content=b"plain words",
-                          headers={**auth, "Content-Type": "text/plain"})
+    r = await client.post(
+        "/v1/summaries", content=b"plain words", headers={**auth, "Content-Type": "text/plain"}
+    )
     _problem(r, 415, "unsupported_media_type")
 
 
@@ -101,20 +116,25 @@ async def test_schema_violation(client: httpx.AsyncClient, auth: dict[str, str])
 async def test_oversize_article(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
     settings = client._transport.app.state.summariser.settings  # type: ignore[attr-defined]
     text = "word " * (settings.max_input_chars // 5 + 10)
-    _problem(await client.post("/v1/summaries", json={"text": text}, headers=auth),
-             413, "input_too_large")
+    _problem(
+        await client.post("/v1/summaries", json={"text": text}, headers=auth),
+        413,
+        "input_too_large",
+    )
 
 
-async def test_llm_unavailable_is_503_with_retry_after(client: httpx.AsyncClient,
-                                                       auth: dict[str, str], fake_llm: FakeLLM) -> None:
+async def test_llm_unavailable_is_503_with_retry_after(
+    client: httpx.AsyncClient, auth: dict[str, str], fake_llm: FakeLLM
+) -> None:
     fake_llm.fail = ProviderUnavailableError("endpoint down", retry_after=7)
     r = await client.post("/v1/summaries", json=ARTICLE, headers=auth)
     _problem(r, 503, "llm_unavailable")
     assert r.headers["retry-after"] == "7"
 
 
-async def test_deadline_exceeded(client: httpx.AsyncClient, auth: dict[str, str],
-                                 fake_llm: FakeLLM) -> None:
+async def test_deadline_exceeded(
+    client: httpx.AsyncClient, auth: dict[str, str], fake_llm: FakeLLM
+) -> None:
     client._transport.app.state.summariser.settings.sync_deadline_s = 0.05  # type: ignore[attr-defined]
     fake_llm.delay_s = 1.0
     r = await client.post("/v1/summaries", json=ARTICLE, headers=auth)

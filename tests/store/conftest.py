@@ -22,8 +22,10 @@ def _admin_connect():  # type: ignore[no-untyped-def]
     try:
         return psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL} ({exc.__class__.__name__}); "
-                    "set SUMMARISER_TEST_PG_URL to run the PostgreSQL tests")
+        pytest.skip(
+            f"PostgreSQL not reachable at {PG_ADMIN_URL} ({exc.__class__.__name__}); "
+            "set SUMMARISER_TEST_PG_URL to run the PostgreSQL tests"
+        )
 
 
 @pytest.fixture

@@ -92,17 +92,48 @@ def test_result_cache_and_idempotency(db: Database) -> None:
 
 def test_usage_and_delivery_log(db: Database) -> None:
     key, _ = create_key(db, "cms")
-    record_usage(db, UsageRecord(api_key_id=key.id, endpoint="summaries", llm_calls=2,
-                                 tokens_in=100, tokens_out=10, cost_estimate=0.5, cached=False))
-    record_usage(db, UsageRecord(api_key_id=key.id, endpoint="summaries", llm_calls=0,
-                                 tokens_in=0, tokens_out=0, cost_estimate=0.0, cached=True))
+    record_usage(
+        db,
+        UsageRecord(
+            api_key_id=key.id,
+            endpoint="summaries",
+            llm_calls=2,
+            tokens_in=100,
+            tokens_out=10,
+            cost_estimate=0.5,
+            cached=False,
+        ),
+    )
+    record_usage(
+        db,
+        UsageRecord(
+            api_key_id=key.id,
+            endpoint="summaries",
+            llm_calls=0,
+            tokens_in=0,
+            tokens_out=0,
+            cost_estimate=0.0,
+            cached=True,
+        ),
+    )
     totals = usage_totals(db, key.id)
     assert (totals.requests, totals.llm_calls, totals.tokens_in, totals.cached) == (2, 2, 100, 1)
     assert totals.cost_estimate == pytest.approx(0.5)
     assert usage_totals(db, None).requests == 0
     job = job_store.create_job(db, job_store.NewJob({"text": "a"}, key.id))
     for n in (1, 2):
-        record_delivery(db, WebhookDelivery(delivery_id="d", job_id=job.id, url="http://x",
-                                            event="job.succeeded", attempt=n, status_code=500,
-                                            ok=False, error="HTTP 500", duration_ms=3))
+        record_delivery(
+            db,
+            WebhookDelivery(
+                delivery_id="d",
+                job_id=job.id,
+                url="http://x",
+                event="job.succeeded",
+                attempt=n,
+                status_code=500,
+                ok=False,
+                error="HTTP 500",
+                duration_ms=3,
+            ),
+        )
     assert [d.attempt for d in list_deliveries(db, job.id)] == [1, 2]

@@ -17,8 +17,13 @@ from service.store import jobs as job_store
 router = APIRouter(prefix="/v1/batches", tags=["batches"])
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=BatchView,
-             summary="Queue many articles", responses=ERRORS)
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=BatchView,
+    summary="Queue many articles",
+    responses=ERRORS,
+)
 async def create_batch(
     body: BatchRequest,
     request: Request,
@@ -34,8 +39,9 @@ async def create_batch(
     return batch_view(batch, jobs)
 
 
-@router.get("/{batch_id}", response_model=BatchView, summary="Batch status per item",
-            responses=ERRORS)
+@router.get(
+    "/{batch_id}", response_model=BatchView, summary="Batch status per item", responses=ERRORS
+)
 async def get_batch(batch_id: str, state: StateDep, principal: PrincipalDep) -> BatchView:
     """Counts by status and every item's job view, in submission order."""
     found = await asyncio.to_thread(job_store.get_batch, state.db, batch_id, principal.key_id)

@@ -19,16 +19,24 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=Readiness, summary="Readiness",
-            responses={503: {"model": Readiness, "description": "Not ready."}})
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    summary="Readiness",
+    responses={503: {"model": Readiness, "description": "Not ready."}},
+)
 async def readyz(state: StateDep) -> JSONResponse:
     """Ready when the database answers and the model is reachable; `503` otherwise."""
     result = await readiness(state)
     return JSONResponse(result.model_dump(), status_code=200 if result.ready else 503)
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response,
-            responses={200: {"content": {"text/plain": {}}}})
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}}},
+)
 async def metrics(state: StateDep) -> Response:
     """Requests, latencies, LLM calls/tokens/errors, queue depth, cache hits, webhooks."""
     await refresh_queue_gauge(state)

@@ -18,8 +18,13 @@ from service.api.views import job_view
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=JobView,
-             summary="Queue an article for summarising", responses=ERRORS)
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobView,
+    summary="Queue an article for summarising",
+    responses=ERRORS,
+)
 async def create_job(
     body: JobRequest,
     request: Request,
@@ -43,15 +48,20 @@ async def create_job(
     return view
 
 
-@router.get("/{job_id}", response_model=JobView, summary="Job status, progress and result",
-            responses=ERRORS)
+@router.get(
+    "/{job_id}", response_model=JobView, summary="Job status, progress and result", responses=ERRORS
+)
 async def get_job(job_id: str, state: StateDep, principal: PrincipalDep) -> JobView:
     """Status (`queued|running|succeeded|failed`), progress in chunks, and the result."""
     return job_view(await read_job(state, job_id, principal))
 
 
-@router.get("/{job_id}/events", summary="Stream job progress (Server-Sent Events)",
-            responses={**ERRORS, **SSE_RESPONSE}, response_class=EventSourceResponse)
+@router.get(
+    "/{job_id}/events",
+    summary="Stream job progress (Server-Sent Events)",
+    responses={**ERRORS, **SSE_RESPONSE},
+    response_class=EventSourceResponse,
+)
 async def stream_job(job_id: str, state: StateDep, principal: PrincipalDep) -> EventSourceResponse:
     """`progress` events while the job runs, then one `succeeded` or `failed` event with the job."""
     job = await read_job(state, job_id, principal)
@@ -63,8 +73,14 @@ async def stream_job(job_id: str, state: StateDep, principal: PrincipalDep) -> E
     return EventSourceResponse(events(), ping=15)
 
 
-@router.get("/{job_id}/deliveries", response_model=list[DeliveryView],
-            summary="Webhook delivery log of a job", responses=ERRORS)
-async def get_deliveries(job_id: str, state: StateDep, principal: PrincipalDep) -> list[DeliveryView]:
+@router.get(
+    "/{job_id}/deliveries",
+    response_model=list[DeliveryView],
+    summary="Webhook delivery log of a job",
+    responses=ERRORS,
+)
+async def get_deliveries(
+    job_id: str, state: StateDep, principal: PrincipalDep
+) -> list[DeliveryView]:
     """Every attempt to deliver the job's webhook: status code, error, duration."""
     return await read_deliveries(state, job_id, principal)

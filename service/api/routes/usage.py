@@ -12,8 +12,9 @@ from service.api.usage import usage_view
 router = APIRouter(prefix="/v1", tags=["usage"])
 
 
-@router.get("/usage", response_model=UsageView, summary="Usage of the calling API key",
-            responses=ERRORS)
+@router.get(
+    "/usage", response_model=UsageView, summary="Usage of the calling API key", responses=ERRORS
+)
 async def get_usage(state: StateDep, principal: PrincipalDep) -> UsageView:
     """Tokens, LLM calls and estimated cost today (UTC) and in total, plus the latest requests."""
     return await usage_view(state, principal)

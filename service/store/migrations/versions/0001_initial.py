@@ -128,6 +128,13 @@ def _create_deliveries() -> None:
 
 def downgrade() -> None:
     """Drop every table."""
-    for table in ("webhook_deliveries", "usage", "idempotency_keys", "results", "jobs",
-                  "batches", "api_keys"):
+    for table in (
+        "webhook_deliveries",
+        "usage",
+        "idempotency_keys",
+        "results",
+        "jobs",
+        "batches",
+        "api_keys",
+    ):
         op.drop_table(table)
