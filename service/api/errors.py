@@ -69,6 +69,12 @@ class DeadlineExceededError(SummariserError):
     code = "deadline_exceeded"
 
 
+class InternalError(SummariserError):
+    """An unexpected failure; details stay in the logs, under the request id."""
+
+    code = "internal_error"
+
+
 class MethodNotAllowedError(SummariserError):
     code = "method_not_allowed"
 

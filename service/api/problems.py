@@ -143,14 +143,14 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
         err = (
             api_errors.InvalidJSONError(str(exc.detail))
             if exc.status_code == 400
-            else SummariserError(str(exc.detail))
+            else api_errors.InternalError(str(exc.detail))
         )
     return _respond(err, request)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled_error", error_type=type(exc).__name__)
-    return _respond(SummariserError("Internal error."), request)
+    return _respond(api_errors.InternalError("Internal error."), request)
 
 
 def install(app: FastAPI) -> None:

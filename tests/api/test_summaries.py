@@ -144,3 +144,14 @@ async def test_deadline_exceeded(
 async def test_unknown_route_and_method(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
     _problem(await client.get("/v1/nothing", headers=auth), 404, "not_found")
     _problem(await client.get("/v1/summaries", headers=auth), 405, "method_not_allowed")
+
+
+async def test_unexpected_error_is_a_problem_without_trace(
+    app: object, auth: dict[str, str], fake_llm: FakeLLM
+) -> None:
+    fake_llm.fail = RuntimeError("secret internals at /srv/app.py line 3")
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        r = await c.post("/v1/summaries", json=ARTICLE, headers=auth)
+    body = _problem(r, 500, "internal_error")
+    assert "secret internals" not in r.text and body["detail"] == "Internal error."
