@@ -114,34 +114,31 @@ class WebhookSender:
             "User-Agent": "summariser-webhooks/1",
         }
         start = time.perf_counter()
-        status: int | None = None
-        error: str | None = None
-        try:
-            resp = await self.state.webhook_client().post(
-                job.callback_url, content=body, headers=headers
-            )
-            status = resp.status_code
-            if not 200 <= status < 300:
-                error = f"HTTP {status}"
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"[:500]
-        ms = int((time.perf_counter() - start) * 1000)
-        await asyncio.to_thread(
-            record_delivery,
-            self.state.db,
-            WebhookDelivery(
-                delivery_id=delivery_id,
-                job_id=job.id,
-                url=job.callback_url,
-                event=event,
-                attempt=n,
-                status_code=status,
-                ok=error is None,
-                error=error,
-                duration_ms=ms,
-            ),
+        status, error = await self._post(job.callback_url, body, headers)
+        row = WebhookDelivery(
+            delivery_id=delivery_id,
+            job_id=job.id,
+            url=job.callback_url,
+            event=event,
+            attempt=n,
+            status_code=status,
+            ok=error is None,
+            error=error,
+            duration_ms=int((time.perf_counter() - start) * 1000),
         )
+        await asyncio.to_thread(record_delivery, self.state.db, row)
         self.state.metrics.webhooks.labels(outcome="ok" if error is None else "error").inc()
         if error is not None:
             log.info("webhook_attempt_failed", attempt=n, error=error)
             raise DeliveryFailed(error)
+
+    async def _post(
+        self, url: str, body: bytes, headers: dict[str, str]
+    ) -> tuple[int | None, str | None]:
+        """Send one attempt; returns the status code and an error (None on 2xx)."""
+        try:
+            resp = await self.state.webhook_client().post(url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            return None, f"{type(exc).__name__}: {exc}"[:500]
+        ok = 200 <= resp.status_code < 300
+        return resp.status_code, None if ok else f"HTTP {resp.status_code}"

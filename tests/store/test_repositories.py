@@ -90,7 +90,7 @@ def test_result_cache_and_idempotency(db: Database) -> None:
     assert find_idempotency_key(db, "other-owner", "idem") is None
 
 
-def test_usage_and_delivery_log(db: Database) -> None:
+def test_usage_totals(db: Database) -> None:
     key, _ = create_key(db, "cms")
     record_usage(
         db,
@@ -120,6 +120,10 @@ def test_usage_and_delivery_log(db: Database) -> None:
     assert (totals.requests, totals.llm_calls, totals.tokens_in, totals.cached) == (2, 2, 100, 1)
     assert totals.cost_estimate == pytest.approx(0.5)
     assert usage_totals(db, None).requests == 0
+
+
+def test_delivery_log(db: Database) -> None:
+    key, _ = create_key(db, "cms")
     job = job_store.create_job(db, job_store.NewJob({"text": "a"}, key.id))
     for n in (1, 2):
         record_delivery(
