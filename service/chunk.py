@@ -105,6 +105,9 @@ def _pack(units: list[_Unit], limit: int) -> list[tuple[int, int]]:
             cut, kept = i, total
             for j in range(i - 1, lo, -1):
                 kept -= units[j].tokens
+                # Carry units over only while the next group still fits the budget with ``unit``.
+                if total - kept + unit.tokens > limit:
+                    break
                 if units[j - 1].paragraph_end and kept >= limit // 2:
                     cut = j
                     break

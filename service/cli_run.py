@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from service.clean import decode_bytes, looks_like_html
@@ -68,10 +69,11 @@ def run(
         article = ArticleInput(html=text, language=language) if is_html else ArticleInput(text=text, language=language)
         result = asyncio.run(_run(article, Settings(), quiet))
     except FileNotFoundError as exc:
-        err.print(f"[red]error[/red] [bad_input] no such file: {exc.filename}")
+        err.print(f"[red]error[/red] {escape(f'[bad_input] no such file: {exc.filename}')}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except SummariserError as exc:
-        err.print(f"[red]error[/red] [{exc.code}] {exc.message}")
+        # escape: "[code]" and messages with brackets are text, not Rich markup (it drops unknown tags)
+        err.print(f"[red]error[/red] {escape(f'[{exc.code}] {exc.message}')}")
         code = EXIT_BAD_INPUT if isinstance(exc, InputError) else EXIT_CONFIG if isinstance(exc, ConfigError) else EXIT_LLM if isinstance(exc, ProviderError) else 1
         raise typer.Exit(code) from None
     sys.stdout.write(result.model_dump_json(indent=1) if fmt is Format.json else to_markdown(result))

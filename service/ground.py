@@ -89,13 +89,23 @@ def _candidates(q: str, src: str, window: Span) -> list[tuple[int, int, str]]:
         return []
     start = hay.offsets[al.dest_start]
     end = hay.offsets[al.dest_end - 1] + 1
-    return [(start, _trim_end(src, start, end), "fuzzy")]
+    start, end = _whole_words(src, start, _trim_end(src, start, end), window)
+    return [(start, end, "fuzzy")]
 
 
 def _trim_end(src: str, start: int, end: int) -> int:
     while end > start and src[end - 1].isspace():
         end -= 1
     return end
+
+
+def _whole_words(src: str, start: int, end: int, window: Span) -> tuple[int, int]:
+    """Widen a fuzzy alignment to word boundaries (it can stop mid-word when letters differ)."""
+    while start > window.start and src[start - 1].isalnum() and src[start].isalnum():
+        start -= 1
+    while end < window.end and src[end - 1].isalnum() and src[end].isalnum():
+        end += 1
+    return start, end
 
 
 def is_stated(phrase: str, doc: CleanDocument) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from service.chunk import Chunk
 from service.clean import CleanDocument
 from service.extract import ChunkExtraction
-from service.ground import is_stated, locate, unsupported_names
+from service.ground import is_stated, locate, norm_str, unsupported_names
 from service.schema import Agreement, Event, Evidence, GeopoliticalNote, Participant
 
 
@@ -29,14 +29,28 @@ class Found:
     ungrounded: int = 0
 
 
+def _rests_on_excluded(doc: CleanDocument, quote: str | None) -> bool:
+    """Whether the model's quote comes from left-out text (planted instructions, boilerplate)."""
+    needle = norm_str(quote or "")
+    return len(needle) >= 8 and any(
+        needle in norm_str(doc.source_text[d.start : d.end]) for d in doc.excluded if d.reason != "duplicate"
+    )
+
+
 def _evidence(doc: CleanDocument, chunk: Chunk, *candidates: str | None) -> Evidence | None | bool:
-    """Evidence for the first candidate found; ``False`` when it lies outside the owned range."""
-    for text in candidates:
+    """Evidence for the first candidate found; ``False`` when it lies outside the owned range.
+
+    An item whose quote is found only in left-out text rests on it: it is not re-grounded through a
+    fallback candidate (its name or role found elsewhere, e.g. "Minister").
+    """
+    for i, text in enumerate(candidates):
         if not text:
             continue
         ev = locate(text, doc, chunk.context)
         if ev is not None:
             return ev if chunk.owned.start <= ev.start < chunk.owned.end else False
+        if i == 0 and _rests_on_excluded(doc, text):
+            return None
     return None
 
 

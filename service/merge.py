@@ -17,7 +17,8 @@ from service.ground import norm_str
 from service.schema import Agreement, Event, Evidence, GeopoliticalNote, Participant
 
 MAX_EVIDENCE = 3
-_HONORIFIC = re.compile(r"^(mr|mrs|ms|dr|sir|dame|h\.?e\.?|his excellency|her excellency)\.?\s+")
+# Matched after punctuation became spaces ("H.E." is "h e"), possibly stacked ("H.E. Dr.").
+_HONORIFIC = re.compile(r"^((mr|mrs|ms|dr|sir|dame|h e|his excellency|her excellency)\s+)+")
 _ALIASES = {
     "us": "united states", "u s": "united states", "usa": "united states",
     "united states of america": "united states", "america": "united states",
