@@ -26,6 +26,7 @@ from service.errors import (
 log = structlog.get_logger("service.api")
 PROBLEM_TYPE_PREFIX = "urn:summariser:problem:"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+DEFAULT_RETRY_AFTER_S = 30  # a 503 always says when to come back
 
 # Most specific class first: the first isinstance match decides (status, title).
 STATUS: list[tuple[type[SummariserError], int, str]] = [
@@ -90,6 +91,8 @@ def problem_response(
     body = problem_body(exc, instance)
     headers: dict[str, str] = {}
     retry_after = exc.details.get("retry_after")
+    if body["status"] == 503 and retry_after is None:
+        retry_after = DEFAULT_RETRY_AFTER_S
     if body["status"] in (429, 503) and retry_after is not None:
         headers["Retry-After"] = str(max(1, int(float(str(retry_after)))))
     if body["status"] == 401:

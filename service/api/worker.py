@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from service.api.runner import RunContext, run_summary
 from service.api.state import AppState
 from service.api.webhooks import WebhookSender
-from service.errors import PartialResultError, SummariserError
+from service.errors import PartialResultError, ProviderUnavailableError, SummariserError
 from service.pipeline import Progress
 from service.schema import ArticleInput
 from service.store import jobs as job_store
@@ -101,6 +101,8 @@ class JobWorker:
             except asyncio.CancelledError:
                 log.info("job_interrupted")
                 raise
+            except ProviderUnavailableError as exc:
+                await self._retry_or_fail(job, exc)
             except SummariserError as exc:
                 await self._fail(job, exc, code=exc.code)
             except Exception as exc:  # never lose a job to an unexpected bug: fail it visibly
@@ -135,6 +137,18 @@ class JobWorker:
         )
         if done is not None:
             self.webhooks.schedule(done)
+
+    async def _retry_or_fail(self, job: Job, exc: ProviderUnavailableError) -> None:
+        """The model is unreachable: queue the job again after a pause, while attempts remain."""
+        if job.attempts >= self.state.settings.job_max_attempts:
+            await self._fail(job, exc, code=exc.code)
+            return
+        hint = exc.details.get("retry_after")
+        delay = self.state.settings.llm_retry_after_s
+        if isinstance(hint, (int, float)):
+            delay = min(delay, max(1, int(hint)))
+        await asyncio.to_thread(job_store.retry_later, self.state.db, job.id, delay)
+        log.warning("job_waiting_for_model", code=exc.code, retry_in_s=delay)
 
     async def _fail(self, job: Job, exc: Exception, *, code: str) -> None:
         message = exc.message if isinstance(exc, SummariserError) else "Internal error."

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from service.store.db import Database
 from service.store.models import Batch, Job, utcnow
@@ -88,8 +89,9 @@ def claim_jobs(db: Database, limit: int) -> list[Job]:
     """Atomically move up to ``limit`` oldest queued jobs to running and return them."""
     claimed: list[str] = []
     with db.session() as s:
+        due = or_(Job.run_after.is_(None), Job.run_after <= utcnow())
         ids = s.scalars(
-            select(Job.id).where(Job.status == "queued").order_by(Job.created_at).limit(limit)
+            select(Job.id).where(Job.status == "queued", due).order_by(Job.created_at).limit(limit)
         ).all()
         for job_id in ids:
             res = s.execute(
@@ -100,6 +102,20 @@ def claim_jobs(db: Database, limit: int) -> list[Job]:
             if res.rowcount == 1:  # type: ignore[attr-defined]
                 claimed.append(job_id)
     return [job for job_id in claimed if (job := get_job(db, job_id)) is not None]
+
+
+def retry_later(db: Database, job_id: str, delay_s: float) -> None:
+    """Put a running job back in the queue, to be claimed again after ``delay_s`` seconds."""
+    with db.session() as s:
+        s.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == "running")
+            .values(
+                status="queued",
+                run_after=utcnow() + timedelta(seconds=delay_s),
+                stage="waiting_for_model",
+            )
+        )
 
 
 def requeue_running(db: Database) -> int:

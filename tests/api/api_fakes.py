@@ -45,6 +45,7 @@ class FakeLLM:
     model_name: str = "fake-model"
     context_window: int = 8192
     fail: Exception | None = None
+    fail_calls: int | None = None  # fail only the first N calls (None: every call)
     delay_s: float = 0.0
     calls: list[str] = field(default_factory=list)
     gate: asyncio.Event | None = None
@@ -57,7 +58,9 @@ class FakeLLM:
             await self.gate.wait()
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
-        if self.fail is not None:
+        if self.fail is not None and (
+            self.fail_calls is None or len(self.calls) <= self.fail_calls
+        ):
             raise self.fail
         return Completion(
             value=schema.model_validate({}), usage=Usage(100, 20, 1), model=self.model_name

@@ -11,7 +11,7 @@ from api_fakes import ARTICLE, FakeLLM, WebhookReceiver
 from fastapi import FastAPI
 
 from service.api.webhooks import verify
-from service.errors import InvalidOutputError
+from service.errors import InvalidOutputError, ProviderUnavailableError
 from service.store.keys import create_key, find_key
 
 
@@ -199,3 +199,25 @@ async def test_batch_errors(client: httpx.AsyncClient, app: FastAPI, auth: dict[
     app.state.summariser.settings.batch_max_items = 1
     r = await client.post("/v1/batches", json={"items": [ARTICLE, ARTICLE]}, headers=auth)
     assert r.status_code == 422 and r.json()["code"] == "batch_too_large"
+
+
+async def test_job_waits_for_unavailable_model_then_finishes(
+    client: httpx.AsyncClient, app: FastAPI, auth: dict[str, str], fake_llm: FakeLLM
+) -> None:
+    app.state.summariser.settings.llm_retry_after_s = 1
+    fake_llm.fail, fake_llm.fail_calls = ProviderUnavailableError("down", retry_after=1), 1
+    r = await client.post("/v1/jobs", json=ARTICLE, headers=auth)
+    waiting = await wait_for(client, r.headers["location"], auth, until=("queued",))
+    assert waiting["progress"]["stage"] in ("waiting_for_model", None)
+    done = await wait_for(client, r.headers["location"], auth)
+    assert done["status"] == "succeeded" and done["attempts"] == 2
+
+
+async def test_job_fails_when_model_stays_unavailable(
+    client: httpx.AsyncClient, app: FastAPI, auth: dict[str, str], fake_llm: FakeLLM
+) -> None:
+    app.state.summariser.settings.job_max_attempts = 1
+    fake_llm.fail = ProviderUnavailableError("down", retry_after=1)
+    r = await client.post("/v1/jobs", json=ARTICLE, headers=auth)
+    done = await wait_for(client, r.headers["location"], auth)
+    assert done["status"] == "failed" and done["error"]["code"] == "llm_unavailable"

@@ -155,3 +155,12 @@ async def test_unexpected_error_is_a_problem_without_trace(
         r = await c.post("/v1/summaries", json=ARTICLE, headers=auth)
     body = _problem(r, 500, "internal_error")
     assert "secret internals" not in r.text and body["detail"] == "Internal error."
+
+
+async def test_503_always_has_retry_after(
+    client: httpx.AsyncClient, auth: dict[str, str], fake_llm: FakeLLM
+) -> None:
+    fake_llm.fail = ProviderUnavailableError("embedded model did not start")
+    r = await client.post("/v1/summaries", json=ARTICLE, headers=auth)
+    _problem(r, 503, "llm_unavailable")
+    assert int(r.headers["retry-after"]) >= 1

@@ -9,7 +9,7 @@ import pytest
 from service.store import Database
 from service.store import jobs as job_store
 from service.store.keys import create_key, find_key, hash_token, list_keys, revoke_key
-from service.store.models import UsageRecord, WebhookDelivery
+from service.store.models import Job, UsageRecord, WebhookDelivery
 from service.store.records import (
     claim_idempotency_key,
     find_idempotency_key,
@@ -141,3 +141,15 @@ def test_delivery_log(db: Database) -> None:
             ),
         )
     assert [d.attempt for d in list_deliveries(db, job.id)] == [1, 2]
+
+
+def test_retry_later_delays_the_next_claim(db: Database) -> None:
+    job = job_store.create_job(db, job_store.NewJob({"text": "a"}, None))
+    job_store.claim_jobs(db, 1)
+    job_store.retry_later(db, job.id, 3600)
+    assert job_store.claim_jobs(db, 1) == []
+    assert job_store.queue_depth(db)["queued"] == 1
+    job_store.retry_later(db, job.id, 0)  # no effect: the job is no longer running
+    with db.session() as s:
+        s.get(Job, job.id).run_after = None  # type: ignore[union-attr]
+    assert [j.id for j in job_store.claim_jobs(db, 1)] == [job.id]

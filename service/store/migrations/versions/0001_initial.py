@@ -82,6 +82,7 @@ def _create_jobs() -> None:
         sa.Column("error", sa.JSON()),
         sa.Column("created_at", TS, nullable=False),
         sa.Column("started_at", TS),
+        sa.Column("run_after", TS),
         sa.Column("finished_at", TS),
     )
     op.create_index("ix_jobs_status_created", "jobs", ["status", "created_at"])
