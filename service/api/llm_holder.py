@@ -51,6 +51,9 @@ class LLMHolder:
             except SummariserError as exc:
                 self.error = exc.message
                 log.warning("llm_open_failed", code=exc.code, retry_in_s=delay)
+            except Exception as exc:  # e.g. the native server failed to start: keep trying
+                self.error = f"{type(exc).__name__} while opening the model"
+                log.exception("llm_open_failed", retry_in_s=delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 60.0)
 

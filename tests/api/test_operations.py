@@ -121,3 +121,21 @@ async def test_logs_are_json_without_article_text_or_key(
     assert any(e.get("request_id") == "trace-42" and e["event"] == "request" for e in lines)
     assert any(e.get("job_id") == r.json()["id"] and e["event"] == "job_succeeded" for e in lines)
     assert "fisheries" not in err and api_key not in err
+
+
+async def test_embedded_model_failing_to_start_is_reported_not_fatal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*_: object, **__: object) -> str:
+        raise RuntimeError("llama.cpp could not bind")
+
+    monkeypatch.setattr("service.llm.local.ensure_local_server", broken)
+    app = create_app(make_settings(tmp_path, llm_base_url=None))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c,
+    ):
+        assert (await c.get("/healthz")).status_code == 200
+        ready = await c.get("/readyz")
+        assert ready.status_code == 503 and ready.json()["checks"]["model"]["ok"] is False
+        assert ready.json()["checks"]["database"]["ok"] is True
