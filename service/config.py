@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = 2_000_000
 
     prompts_dir: Path = Path(__file__).resolve().parent.parent / "prompts"
-    extract_prompt: str = "extract@1"
+    extract_prompt: str = "extract@2"
     summary_prompt: str = "summarise@1"
 
     # Service (issue 4).

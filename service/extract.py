@@ -8,9 +8,12 @@ so an empty object is a valid (empty) reply.
 
 from __future__ import annotations
 
-from typing import Annotated
+from functools import lru_cache
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
+
+from service.errors import PromptError
 
 from service.schema import AgreementStatus
 
@@ -62,3 +65,15 @@ class SummaryReply(BaseModel):
     """The prose summary, each sentence pointing at the numbered facts it rests on."""
 
     sentences: list[XSentence] = Field(default_factory=list, max_length=4)
+
+
+@lru_cache(maxsize=16)
+def pass_schema(fields: tuple[str, ...]) -> type[BaseModel]:
+    """A reply schema holding only ``fields`` of ``ChunkExtraction`` (for one focused pass)."""
+    unknown = set(fields) - set(ChunkExtraction.model_fields)
+    if unknown:
+        raise PromptError(f"Prompt pass asks for unknown fields {sorted(unknown)}.")
+    spec: dict[str, Any] = {
+        f: (ChunkExtraction.model_fields[f].annotation, ChunkExtraction.model_fields[f]) for f in fields
+    }
+    return create_model("Extraction_" + "_".join(fields), **spec)

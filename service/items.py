@@ -14,6 +14,7 @@ from service.chunk import Chunk
 from service.clean import CleanDocument
 from service.extract import ChunkExtraction
 from service.ground import is_stated, locate, norm_str, unsupported_names
+from service.status import checked_status
 from service.schema import Agreement, Event, Evidence, GeopoliticalNote, Participant
 
 
@@ -84,7 +85,8 @@ def ground_chunk(reply: ChunkExtraction, chunk: Chunk, doc: CleanDocument, keep_
         evidence = accept(_evidence(doc, chunk, a.quote, a.title))
         if evidence is not None:
             found.agreements.append(Agreement(
-                title=a.title.strip(), kind=a.kind, parties=a.parties, status=a.status,
+                title=a.title.strip(), kind=a.kind, parties=a.parties,
+                status=checked_status(a.status, doc.source_text, evidence),
                 evidence=evidence, grounded=bool(evidence),
             ))
     for n in reply.geopolitical_notes:

@@ -18,10 +18,10 @@ from service.chunk import Chunk, chunk_text
 from service.clean import CleanDocument, Span, load_article
 from service.config import Settings
 from service.errors import ContextOverflowError, ProviderError
-from service.extract import ChunkExtraction, SummaryReply
+from service.extract import ChunkExtraction, SummaryReply, pass_schema
 from service.items import Found, ground_chunk
 from service.llm.base import LLM, Message, Usage
-from service.prompts import PromptTemplate, load_prompt
+from service.prompts import Pass, PromptTemplate, load_prompt
 from service.schema import (
     Agreement,
     ArticleInput,
@@ -141,15 +141,21 @@ async def _extract(
     usage: Usage,
     article: ArticleInput,
 ) -> Found:
-    messages = prompt.render(
-        title=title or "(none)",
-        part=f"{chunk.index + 1} of {total}",
-        article=doc.prompt_text(chunk.context.start, chunk.context.end),
-    )
-    check_fit(messages, settings.llm_max_output_tokens, llm.context_window, prompt.ref)
-    reply = await llm.complete(messages, ChunkExtraction, max_tokens=settings.llm_max_output_tokens, name="chunk_extraction")
-    usage.add(reply.usage)
-    return ground_chunk(reply.value, chunk, doc, keep_ungrounded=article.options.keep_ungrounded)
+    variables = {
+        "title": title or "(none)",
+        "part": f"{chunk.index + 1} of {total}",
+        "article": doc.prompt_text(chunk.context.start, chunk.context.end),
+    }
+    reply = ChunkExtraction()
+    steps = prompt.passes or [Pass(name="all", fields=list(ChunkExtraction.model_fields), instruction="")]
+    for step in steps:
+        messages = prompt.render_pass(step, **variables) if prompt.passes else prompt.render(**variables)
+        check_fit(messages, settings.llm_max_output_tokens, llm.context_window, f"{prompt.ref}/{step.name}")
+        schema = pass_schema(tuple(step.fields))
+        part = await llm.complete(messages, schema, max_tokens=settings.llm_max_output_tokens, name=f"extract_{step.name}")
+        usage.add(part.usage)
+        reply = reply.model_copy(update=dict(part.value))
+    return ground_chunk(reply, chunk, doc, keep_ungrounded=article.options.keep_ungrounded)
 
 
 def _reduce(
@@ -186,7 +192,9 @@ async def _summarise_prose(
     usage: Usage,
     failed: list[tuple[Chunk | None, ProviderError]],
 ) -> None:
-    facts = collect_facts(doc, result.event, result.participants, result.agreements, result.geopolitical_notes)
+    facts = collect_facts(
+        doc, result.event, result.participants, result.agreements, result.geopolitical_notes, result.topics
+    )
     messages = prompt.render(
         title=doc.title or "(none)", language=result.language, facts=render_facts(facts)
     )

@@ -25,6 +25,16 @@ class Example(BaseModel):
     output: dict[str, Any]
 
 
+class Pass(BaseModel):
+    """One focused question asked about the same text; the shared prefix is prompt-cached."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    fields: list[str]
+    instruction: str
+
+
 class PromptTemplate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -34,6 +44,7 @@ class PromptTemplate(BaseModel):
     system: str
     user: str
     examples: list[Example] = []
+    passes: list[Pass] = []
 
     @property
     def ref(self) -> str:
@@ -47,6 +58,11 @@ class PromptTemplate(BaseModel):
             messages.append({"role": "assistant", "content": json.dumps(ex.output, ensure_ascii=False)})
         messages.append({"role": "user", "content": _fill(self.user, variables, self.ref)})
         return messages
+
+
+    def render_pass(self, step: Pass, **variables: str) -> list[dict[str, str]]:
+        """System, the shared user turn (the text), then this pass's instruction last."""
+        return [*self.render(**variables), {"role": "user", "content": step.instruction.strip()}]
 
 
 def _fill(template: str, variables: dict[str, str], ref: str) -> str:

@@ -1,20 +1,16 @@
 """The prose summary, written from the merged material and grounded sentence by sentence.
 
-The model sees numbered facts (the merged items and the article's lead sentences, each with its
-evidence); every sentence it writes must cite fact numbers, and inherits their evidence. A
+The model sees numbered facts (the merged items, each with its evidence); every sentence it writes must cite fact numbers, and inherits their evidence. A
 sentence that cites nothing valid, or names someone the article never mentions, is dropped.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from service.clean import CleanDocument
 from service.ground import locate, unsupported_names
 from service.schema import Agreement, Event, Evidence, GeopoliticalNote, Participant, SummarySentence
-
-_SENTENCE = re.compile(r"[^.!?\n]{30,}?[.!?](?=\s|$)")
 
 
 @dataclass
@@ -23,39 +19,43 @@ class Fact:
     evidence: list[Evidence]
 
 
+_STATUS_WORDS = {
+    "signed": "signed",
+    "endorsed": "endorsed",
+    "announced": "announced",
+    "agreed_in_principle": "agreed in principle",
+    "under_negotiation": "still under negotiation",
+    "proposed": "proposed",
+    "discussed": "discussed",
+    "rejected": "rejected",
+}
+
+
 def collect_facts(
     doc: CleanDocument,
     event: Event | None,
     participants: list[Participant],
     agreements: list[Agreement],
     notes: list[GeopoliticalNote],
-    lead_sentences: int = 2,
+    topics: list[str],
 ) -> list[Fact]:
     """Number the merged material for the summary prompt (1-based in the prompt)."""
-    facts = _lead(doc, lead_sentences)
+    facts: list[Fact] = []
     if event and event.name:
         where = ", ".join(x for x in (event.date, event.place) if x)
-        facts.append(Fact(f"Event: {event.name}" + (f" ({where})" if where else ""), []))
+        ev = locate(event.name, doc, doc.body)
+        facts.append(Fact(f"The occasion: {event.name}" + (f" ({where})" if where else "") + ".", [ev] if ev else []))
     for p in participants:
-        who = p.name or "(name not given)"
-        facts.append(Fact(f"Participant: {who}; {p.role or ''}; {p.affiliation or ''}", p.evidence))
+        who = " ".join(x for x in (p.role, p.name) if x) or "A participant"
+        facts.append(Fact(who + (f" ({p.affiliation})" if p.affiliation else "") + " took part.", p.evidence))
     for a in agreements:
-        parties = ", ".join(a.parties)
-        facts.append(Fact(f"Agreement: {a.title} ({a.kind or 'agreement'}; status {a.status}; parties {parties})", a.evidence))
-    facts.extend(Fact(f"Context: {n.note}", n.evidence) for n in notes)
+        by = f" by {', '.join(a.parties)}" if a.parties else ""
+        facts.append(Fact(f"{a.title} ({a.kind or 'agreement'}): {_STATUS_WORDS[a.status]}{by}.", a.evidence))
+    facts.extend(Fact(n.note, n.evidence) for n in notes)
+    if topics:
+        spans = [ev for ev in (locate(t, doc, doc.body) for t in topics) if ev is not None]
+        facts.append(Fact("Subjects covered: " + ", ".join(topics) + ".", spans[:4]))
     return facts
-
-
-def _lead(doc: CleanDocument, count: int) -> list[Fact]:
-    visible = doc.visible(doc.body.start, doc.body.end)
-    out = []
-    for m in _SENTENCE.finditer(visible):
-        ev = locate(m.group().strip(), doc, doc.body)
-        if ev is not None:
-            out.append(Fact(f"Article: {ev.quote}", [ev]))
-        if len(out) == count:
-            break
-    return out
 
 
 def render_facts(facts: list[Fact]) -> str:
