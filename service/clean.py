@@ -33,24 +33,35 @@ _SOURCE_CREDIT = re.compile(r"^\s*(source|sources|via|credit)s?:?\s*$", re.I)
 _SENTENCE_END = re.compile(r"[.!?][\"”’)]?(\s|$)")
 
 # Passages that speak to AI systems rather than to readers (prompt injection). Data, never orders.
+_AI = (
+    r"(?:(?:AI|A\.I\.|automated|artificial intelligence)(?:\s+(?:systems?|models?|assistants?|agents?"
+    r"|summari[sz]ers?|tools?|readers?|crawlers?))?|(?:large )?language models?|LLMs?|chatbots?"
+    r"|assistants?|summari[sz]ers?|bots?)"
+)
 _INJECTION = [
     re.compile(
         r"\b(ignore|disregard|forget|override)\b[^.\n]{0,60}\b(previous|prior|above|earlier|all|any|your)\b"
         r"[^.\n]{0,30}\b(instructions?|prompts?|rules|directions|guidelines)\b",
         re.I,
     ),
+    # "Note to AI systems: ...", "Attention language models: ..." — an address, then a colon.
     re.compile(
-        r"\b(note|message|instructions?|notice|attention)\b[^.\n]{0,20}\b(to|for)\b[^.\n]{0,20}"
-        r"\b(AI|A\.I\.|automated|language models?|LLMs?|chatbots?|assistants?|summari[sz]\w*|bots?)\b",
+        rf"\b(note|message|instructions?|notice|attention|warning|reminder)\b(\s+(to|for))?\s+(all\s+|any\s+)?"
+        rf"{_AI}(\s+(and|or)\s+{_AI})*\s*[:—–-]",
         re.I,
     ),
     re.compile(
-        r"\b(AI|automated|language[- ]model|LLM)\s+(systems?|models?|tools?|assistants?|summari[sz]ers?)\b"
-        r"[^.\n]{0,40}\b(reading|processing|summari[sz]ing|parsing|ingesting|analy[sz]ing)\b",
+        rf"\b{_AI}\b[^.\n]{{0,40}}\b(reading|processing|summari[sz]ing|parsing|ingesting|analy[sz]ing)\s+"
+        r"this\s+(article|text|page|story|document|report|content|post)\b",
+        re.I,
+    ),
+    re.compile(
+        rf"\b{_AI}\b[^.\n]{{0,40}}\b(must|are instructed to|are required to)\s+(report|state|say|write|"
+        r"describe|ignore|omit|list|name|refer|call|treat)\b",
         re.I,
     ),
     re.compile(r"\bif you are an? (AI|A\.I\.|language model|LLM|assistant|chatbot|bot)\b", re.I),
-    re.compile(r"\b(system prompt|you are now|new instructions:)", re.I),
+    re.compile(r"\b(system prompt|new instructions:)", re.I),
 ]
 
 

@@ -39,8 +39,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 2_000_000
 
     prompts_dir: Path = Path(__file__).resolve().parent.parent / "prompts"
-    extract_prompt: str = "extract@2"
-    summary_prompt: str = "summarise@1"
+    extract_prompt: str = "extract@3"
+    summary_prompt: str = "summarise@2"
 
     # Service (issue 4).
     database_url: str = "sqlite:///./summariser.db"

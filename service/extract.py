@@ -17,7 +17,7 @@ from service.errors import PromptError
 
 from service.schema import AgreementStatus
 
-Quote = Field("", max_length=240, description="Exact words copied from the article.")
+Quote = Field("", max_length=160, description="Exact words copied from the article.")
 
 
 class XParticipant(BaseModel):
@@ -50,14 +50,14 @@ class ChunkExtraction(BaseModel):
     """One chunk's findings, as the model returns them."""
 
     event: XEvent | None = None
-    participants: list[XParticipant] = Field(default_factory=list, max_length=20)
+    participants: list[XParticipant] = Field(default_factory=list, max_length=12)
     agreements: list[XAgreement] = Field(default_factory=list, max_length=6)
     topics: list[Annotated[str, Field(max_length=60)]] = Field(default_factory=list, max_length=8)
     geopolitical_notes: list[XNote] = Field(default_factory=list, max_length=4)
 
 
 class XSentence(BaseModel):
-    text: str = Field("", max_length=320)
+    text: str = Field("", max_length=240)
     facts: list[int] = Field(default_factory=list, max_length=5, description="Numbers of supporting facts.")
 
 

@@ -14,6 +14,7 @@ from service.chunk import Chunk
 from service.clean import CleanDocument
 from service.extract import ChunkExtraction
 from service.ground import is_stated, locate, norm_str, unsupported_names
+from service.plausible import foreign_script, plausible_participant, split_name, tidy_note, title_is_stated
 from service.status import checked_status
 from service.schema import Agreement, Event, Evidence, GeopoliticalNote, Participant
 
@@ -56,7 +57,7 @@ def _evidence(doc: CleanDocument, chunk: Chunk, *candidates: str | None) -> Evid
 
 
 def ground_chunk(reply: ChunkExtraction, chunk: Chunk, doc: CleanDocument, keep_ungrounded: bool) -> Found:
-    found = Found(topics=[t.strip() for t in reply.topics if t.strip()])
+    found = Found(topics=[t.strip() for t in reply.topics if t.strip() and not foreign_script(t, doc.source_text)])
     if reply.event is not None:
         found.event = Event(**reply.event.model_dump())
 
@@ -70,17 +71,19 @@ def ground_chunk(reply: ChunkExtraction, chunk: Chunk, doc: CleanDocument, keep_
         return [ev]
 
     for p in reply.participants:
-        name = p.name if p.name and is_stated(p.name, doc) else None
-        if not (name or p.role):
-            found.ungrounded += 1 if p.name else 0
+        name, role = split_name(p.name, p.role, p.affiliation)
+        name = name if name and is_stated(name, doc) else None
+        if not plausible_participant(name, role, p.affiliation):
+            found.ungrounded += 1
             continue
-        evidence = accept(_evidence(doc, chunk, p.quote, name, p.role))
+        evidence = accept(_evidence(doc, chunk, p.quote, name, role))
         if evidence is not None:
             found.participants.append(Participant(
-                name=name, role=p.role, affiliation=p.affiliation, evidence=evidence, grounded=bool(evidence)
+                name=name, role=role, affiliation=p.affiliation, evidence=evidence, grounded=bool(evidence)
             ))
     for a in reply.agreements:
-        if not a.title.strip():
+        if not title_is_stated(a.title, doc):
+            found.ungrounded += 1
             continue
         evidence = accept(_evidence(doc, chunk, a.quote, a.title))
         if evidence is not None:
@@ -93,9 +96,9 @@ def ground_chunk(reply: ChunkExtraction, chunk: Chunk, doc: CleanDocument, keep_
         if not n.note.strip():
             continue
         ev = _evidence(doc, chunk, n.quote)
-        if ev is not None and ev is not False and unsupported_names(n.note, doc):
+        if ev is not None and ev is not False and (unsupported_names(n.note, doc) or foreign_script(n.note, doc.source_text)):
             ev = None  # the note names someone or something the article never mentions
         evidence = accept(ev)
         if evidence is not None:
-            found.notes.append(GeopoliticalNote(note=n.note.strip(), evidence=evidence, grounded=bool(evidence)))
+            found.notes.append(GeopoliticalNote(note=tidy_note(n.note), evidence=evidence, grounded=bool(evidence)))
     return found

@@ -20,6 +20,7 @@ from service.config import Settings
 from service.errors import ContextOverflowError, ProviderError
 from service.extract import ChunkExtraction, SummaryReply, pass_schema
 from service.items import Found, ground_chunk
+from service.plausible import focus_text
 from service.llm.base import LLM, Message, Usage
 from service.prompts import Pass, PromptTemplate, load_prompt
 from service.schema import (
@@ -37,7 +38,7 @@ from service.tokens import count_tokens
 
 # Local tokenizers count differently from cl100k: budget prompts with this margin.
 TOKEN_MARGIN = 1.25
-SUMMARY_MAX_TOKENS = 500
+SUMMARY_MAX_TOKENS = 400
 
 
 @dataclass
@@ -52,7 +53,7 @@ ProgressCallback = Callable[[Progress], Awaitable[None] | None]
 
 def chunk_sizes(settings: Settings, article: ArticleInput, context_window: int) -> tuple[int, int]:
     """Chunk size and overlap: request options, then settings, then derived from the window."""
-    size = article.options.chunk_tokens or settings.chunk_tokens or min(3000, max(400, context_window // 8))
+    size = article.options.chunk_tokens or settings.chunk_tokens or min(3000, max(400, context_window // 5))
     overlap = article.options.chunk_overlap
     if overlap is None:
         overlap = settings.chunk_overlap if settings.chunk_overlap is not None else size // 10
@@ -149,7 +150,11 @@ async def _extract(
     reply = ChunkExtraction()
     steps = prompt.passes or [Pass(name="all", fields=list(ChunkExtraction.model_fields), instruction="")]
     for step in steps:
-        messages = prompt.render_pass(step, **variables) if prompt.passes else prompt.render(**variables)
+        text = focus_text(variables["article"], step.focus)
+        if not text.strip():
+            continue  # nothing in this chunk can state this kind of item: no call
+        step_vars = {**variables, "article": text}
+        messages = prompt.render_pass(step, **step_vars) if prompt.passes else prompt.render(**step_vars)
         check_fit(messages, settings.llm_max_output_tokens, llm.context_window, f"{prompt.ref}/{step.name}")
         schema = pass_schema(tuple(step.fields))
         part = await llm.complete(messages, schema, max_tokens=settings.llm_max_output_tokens, name=f"extract_{step.name}")

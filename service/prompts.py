@@ -10,7 +10,7 @@ import json
 import string
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -33,6 +33,7 @@ class Pass(BaseModel):
     name: str
     fields: list[str]
     instruction: str
+    focus: Literal["all", "people", "agreements"] = "all"
 
 
 class PromptTemplate(BaseModel):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from service.clean import CleanDocument
 from service.ground import locate, unsupported_names
+from service.plausible import foreign_script
 from service.schema import Agreement, Event, Evidence, GeopoliticalNote, Participant, SummarySentence
 
 
@@ -75,7 +76,7 @@ def ground_sentences(
             if 1 <= i <= len(facts):
                 for ev in facts[i - 1].evidence:
                     evidence.setdefault((ev.start, ev.end), ev)
-        if not text or not evidence or unsupported_names(text, doc):
+        if not text or not evidence or unsupported_names(text, doc) or foreign_script(text, doc.source_text):
             dropped += 1
             continue
         kept.append(SummarySentence(text=text, evidence=sorted(evidence.values(), key=lambda e: e.start)[:4]))

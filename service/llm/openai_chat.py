@@ -11,9 +11,8 @@ from pydantic import BaseModel, ValidationError
 from service.errors import InvalidOutputError, ProviderError, ProviderUnavailableError
 from service.llm.base import Completion, Message, T, Usage
 
-# A repair turn quotes at most this much of the bad reply and of the error, so retries re-send the
-# original prompt plus a bounded tail instead of growing the conversation.
-_MAX_BAD_REPLY_CHARS = 600
+# A repair turn quotes at most this much of the validation error, so a re-ask is the original
+# prompt plus one bounded turn and never grows the conversation.
 _MAX_ERROR_CHARS = 400
 
 
@@ -137,15 +136,20 @@ def _problem(reply: str, finish: str | None, schema: type[BaseModel]) -> str:
 
 
 def _repair_turn(reply: str, error: str) -> list[Message]:
-    bad = reply if len(reply) <= _MAX_BAD_REPLY_CHARS else reply[:_MAX_BAD_REPLY_CHARS] + " …"
+    """One bounded user turn naming the problem.
+
+    The bad reply itself is not echoed back: small models copy it (a truncated, looping reply
+    comes back looping), and leaving it out keeps every re-ask the size of the first request
+    plus this turn.
+    """
+    del reply
     return [
-        {"role": "assistant", "content": bad},
         {
             "role": "user",
             "content": (
-                f"That reply was not usable: {error[:_MAX_ERROR_CHARS]}\n"
-                "Reply again with valid JSON for the schema. Be brief: fewer items, short quotes, "
-                "no repetition."
+                f"Your previous reply was not usable: {error[:_MAX_ERROR_CHARS]}\n"
+                "Answer again with valid JSON for the schema. Be brief: fewer items, short quotes, "
+                "never repeat an item."
             ),
         },
     ]

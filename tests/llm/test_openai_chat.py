@@ -100,15 +100,15 @@ async def test_invalid_json_is_repaired_with_a_bounded_prompt(openai_mock: Guard
     assert route.call_count == 3
     first, second, third = (_messages(openai_mock, i) for i in range(3))
     assert first == MESSAGES
-    # Second attempt: the original prompt plus exactly one repair turn (bad reply + the error).
-    assert second[: len(MESSAGES)] == MESSAGES and len(second) == len(MESSAGES) + 2
-    assert second[-2] == {"role": "assistant", "content": "not json at all"}
+    # Second attempt: the original prompt plus exactly one repair turn naming the error. The bad
+    # reply is not echoed back (small models copy a looping reply).
+    assert second[: len(MESSAGES)] == MESSAGES and len(second) == len(MESSAGES) + 1
     assert second[-1]["role"] == "user" and "JSON" in second[-1]["content"]
+    assert "not json at all" not in json.dumps(second)
     # Third attempt replaces the repair turn instead of stacking another one on top.
-    assert third[: len(MESSAGES)] == MESSAGES and len(third) == len(MESSAGES) + 2
-    assert third[-2]["role"] == "assistant" and third[-2]["content"].startswith('{"countries"')
-    assert len(third[-2]["content"]) <= 610 < len(huge_garbage)
-    assert len(json.dumps(third)) < len(json.dumps(MESSAGES)) + 1_600
+    assert third[: len(MESSAGES)] == MESSAGES and len(third) == len(MESSAGES) + 1
+    assert '"Chile", "Chile"' not in third[-1]["content"]
+    assert len(json.dumps(third)) < len(json.dumps(MESSAGES)) + 1_000
     # Usage is summed over every attempt.
     assert (result.usage.prompt_tokens, result.usage.completion_tokens) == (361, 914)
     assert (result.usage.calls, result.usage.repairs) == (3, 2)
