@@ -2,7 +2,8 @@
 
 ``ScriptedModel`` answers ``/chat/completions`` the way a model reading the prompt would: for an
 extraction request it returns the canned items whose quote is in the article text it was shown
-(so overlapping chunks both report an item, as a real model does), restricted to the fields the
+(so overlapping chunks both report an item, as a real model does; a focused pass is shown only
+some sentences, so it reports only what those sentences state), restricted to the fields the
 request's JSON schema asks for (so it serves one-pass and multi-pass prompts alike). For the summary
 request it returns ``summary``. It records what it was asked.
 """
@@ -37,9 +38,10 @@ SEED_ITEMS: dict[str, list[Item]] = {
             "role": "Minister responsible for economic affairs",
             "affiliation": "Taiwan",
         },
-        # Same person as the first, reported from another part of the article.
+        # Same person as the first, reported from another part of the article (a sentence the
+        # participants pass is shown: it mentions representatives).
         {
-            "quote": "The United States highlighted the importance of this meeting",
+            "quote": "Senior representatives from Taiwan and the United States recently convened",
             "name": None,
             "role": "U.S. Under Secretary for Economic Affairs",
             "affiliation": "U.S.",
@@ -62,7 +64,17 @@ SEED_ITEMS: dict[str, list[Item]] = {
             "parties": ["U.S.", "Taiwan"],
             "status": "endorsed",
         },
-        # Quoted from the page boilerplate after "source".
+        # A title the article states ("joint initiatives"), but quoted from the page boilerplate:
+        # it rests on left-out text, so it is never grounded through its title.
+        {
+            "quote": "Viesearch - The Human-curated Search Engine",
+            "title": "Joint initiatives in emerging areas",
+            "kind": "initiative",
+            "parties": ["Taiwan", "United States"],
+            "status": "announced",
+            "always": True,
+        },
+        # Quoted from the page boilerplate after "source", under a title the article never states.
         {
             "quote": "Best Technology Blogs and Websites to Follow - OnToplist.com",
             "title": "OnToplist technology blog directory",

@@ -175,5 +175,8 @@ def test_chunk_sizes_precedence() -> None:
     opts = ArticleInput(text="x", options={"chunk_tokens": 300, "chunk_overlap": 0})
     assert chunk_sizes(s, opts, 32_768) == (300, 0)
     d = Settings(_env_file=None, llm_base_url="http://x", llm_model="m")  # type: ignore[call-arg]
-    assert chunk_sizes(d, ArticleInput(text="x"), 8192) == (1024, 102)
+    # Default: a fifth of the context window, between 400 and 3000 tokens; overlap a tenth of it.
+    assert chunk_sizes(d, ArticleInput(text="x"), 8192) == (1638, 163)
+    assert chunk_sizes(d, ArticleInput(text="x"), 4096) == (819, 81)
     assert chunk_sizes(d, ArticleInput(text="x"), 1000) == (400, 40)
+    assert chunk_sizes(d, ArticleInput(text="x"), 32_768) == (3000, 300)
