@@ -9,6 +9,8 @@ article and names a document or deal rather than the meeting itself.
 from __future__ import annotations
 
 import re
+import unicodedata
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -41,12 +43,32 @@ _MEETING = re.compile(r"\b(dialogue|meeting|talks|summit|forum|conference|visit|
 TITLE_MATCH = 85.0
 
 
+# Whole words that make a "name" a title ("U.S. Under Secretary ...") — whole words, because title
+# stems are also the start of real names (Mayorkas, Jeffries, Kingsley, Reyes).
+_TITLE_WORDS = frozenset(
+    "minister ministers ministry secretary undersecretary president vice prime premier chancellor "
+    "ambassador envoy representative representatives delegate delegates delegation government "
+    "official officials leader leaders head chief chair chairman chairwoman chairperson director "
+    "commissioner governor mayor spokesperson spokesman spokeswoman negotiator adviser advisor "
+    "king queen prince princess emir sultan sheikh general admiral senator deputy administrator "
+    "council commission department team authorities state states republic kingdom "
+    "ministro ministra secretario secretaria presidente presidenta canciller embajador embajadora "
+    "representante delegado delegada delegación gobierno jefe jefa jefes rey reina "
+    "ministre secrétaire président présidente chancelier ambassadeur délégation gouvernement chef "
+    "roi reine minister präsident kanzler botschafter regierung ministério governo embaixador".split()
+)
+
+
+def _has_title_word(text: str) -> bool:
+    return any(w in _TITLE_WORDS for w in re.findall(r"\w+", text.casefold()))
+
+
 def split_name(name: str | None, role: str | None, affiliation: str | None) -> tuple[str | None, str | None]:
     """Return (personal name or None, role): a "name" that is really a title or a country moves out."""
     if not name:
         return None, role
     k = norm_str(name)
-    if _ROLE.search(name) or k == norm_str(affiliation or "") or k == norm_str(role or ""):
+    if _has_title_word(name) or k == norm_str(affiliation or "") or k == norm_str(role or ""):
         return None, role if role and len(role) >= len(name) else name
     return name, role
 
@@ -68,9 +90,20 @@ def plausible_participant(name: str | None, role: str | None, affiliation: str |
     return bool(affiliation) or not words <= _GENERIC
 
 
+def _script(ch: str) -> str:
+    """The Unicode script family of a letter, from its name ("LATIN", "CYRILLIC", "CJK", ...)."""
+    return unicodedata.name(ch, "UNKNOWN").split(" ")[0]
+
+
+@lru_cache(maxsize=8)
+def _scripts(source: str) -> frozenset[str]:
+    return frozenset(_script(ch) for ch in set(source) if ch.isalpha())
+
+
 def foreign_script(text: str, source: str) -> bool:
     """Whether ``text`` uses letters of a script the source never uses (a small model's drift)."""
-    return any(ord(ch) > 0x2E7F and ch.isalpha() and ch not in source for ch in text)
+    known = _scripts(source)
+    return any(ch.isalpha() and _script(ch) not in known for ch in text)
 
 
 def _body(doc: CleanDocument) -> str:
@@ -83,8 +116,10 @@ def title_is_stated(title: str, doc: CleanDocument) -> bool:
     t = norm_str(title)
     if len(t) < 4 or _MEETING.search(t) or not _AGREEMENT.search(t):
         return False
-    body = _body(doc)
-    return t in body or fuzz.partial_ratio(t, body) >= TITLE_MATCH
+    for text in (_body(doc), norm_str(doc.title or "")):
+        if text and (t in text or fuzz.partial_ratio(t, text) >= TITLE_MATCH):
+            return True
+    return False
 
 
 def tidy_note(note: str) -> str:

@@ -58,15 +58,6 @@ def test_a_name_equal_to_the_affiliation_or_role_moves_into_role() -> None:
     assert split_name("Envoy X", "Envoy X", None) == (None, "Envoy X")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "service bug: _ROLE stems are anchored only at the start of a word "
-        "(r'\\b(...)' with no end boundary), so surnames/given names that begin with a "
-        "stem are taken for titles and the "
-        "name is dropped: 'Mayorkas' (mayor), 'Jeffries' (jef), 'Kingsley' (king), 'Reyes' (rey)"
-    ),
-)
 @pytest.mark.parametrize(
     ("name", "role", "affiliation"),
     [
@@ -179,15 +170,6 @@ def test_title_is_checked_against_the_body_without_excluded_text() -> None:
     assert not title_is_stated("Oslo Trade Treaty", doc)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "service bug: title_is_stated() searches only the body (doc.visible(body)), "
-        "not doc.title, so an HTML document's own title - the headline the prompt shows "
-        "as 'Article title' and the "
-        "gold agreement title of us-australia-critical-minerals-framework-2025 - is rejected"
-    ),
-)
 def test_an_agreement_named_by_the_headline_is_accepted(gold_dir: Path) -> None:
     html = (gold_dir / "us-australia-critical-minerals-framework-2025.html").read_text(
         encoding="utf-8"
@@ -247,14 +229,6 @@ def test_latin_text_and_scripts_the_source_uses_are_not_drift() -> None:
     assert not foreign_script("2026 — “talks”", "talks")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "suspected service bug: foreign_script() only looks at characters above U+2E7F (CJK etc.), "
-        "so drift into Cyrillic, Greek, Arabic, Hebrew or Devanagari in an English article is not "
-        "caught, contrary to its contract ('a script the source never uses')"
-    ),
-)
 @pytest.mark.parametrize("drift", ["Москва возражает.", "Η Αθήνα αντιτίθεται.", "بكين تعترض"])
 def test_drift_into_other_non_latin_scripts_is_caught(drift: str) -> None:
     assert foreign_script(drift, "China continues to object to formal interactions.")

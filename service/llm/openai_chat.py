@@ -131,7 +131,11 @@ def _problem(reply: str, finish: str | None, schema: type[BaseModel]) -> str:
     try:
         schema.model_validate_json(reply)
     except ValidationError as exc:
-        return str(exc)
+        # Describe what is wrong without quoting the reply back (include_input=False).
+        return "; ".join(
+            f"{'.'.join(str(x) for x in err['loc']) or 'reply'}: {err['msg']}"
+            for err in exc.errors(include_url=False, include_input=False)[:8]
+        )
     return ""
 
 

@@ -113,14 +113,6 @@ async def test_invalid_json_is_repaired_with_a_bounded_prompt(openai_mock: Guard
     assert (result.usage.calls, result.usage.repairs) == (3, 2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "service bug: _repair_turn no longer adds the assistant echo, but _problem() returns "
-        "str(ValidationError), whose 'input_value=...' repeats the bad reply ('not json at all'; "
-        'for a looping reply \'..."Chile", "Chile", ...\') inside the repair turn'
-    ),
-)
 async def test_repair_turn_does_not_echo_the_bad_reply(openai_mock: GuardedRouter) -> None:
     """Small models copy an echoed reply (a looping one comes back looping): never send it."""
     looping = '{"countries": ["Norway", ' + '"Chile", ' * 500  # invalid and long
