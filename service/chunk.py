@@ -56,10 +56,18 @@ def chunk_text(
         owned = Span(units[lo].span.start, units[hi - 1].span.end)
         before = _extend(units, range(lo - 1, -1, -1), overlap_tokens)
         after = _extend(units, range(hi, len(units)), overlap_tokens)
-        context = Span(units[before].span.start if before is not None else owned.start,
-                       units[after].span.end if after is not None else owned.end)
-        tokens = sum(u.tokens for u in units[min(lo, before if before is not None else lo):
-                                               max(hi, (after + 1) if after is not None else hi)])
+        context = Span(
+            units[before].span.start if before is not None else owned.start,
+            units[after].span.end if after is not None else owned.end,
+        )
+        tokens = sum(
+            u.tokens
+            for u in units[
+                min(lo, before if before is not None else lo) : max(
+                    hi, (after + 1) if after is not None else hi
+                )
+            ]
+        )
         chunks.append(Chunk(i, owned, context, tokens))
     return chunks
 
@@ -79,7 +87,9 @@ def _units(source: str, body: Span, count: Callable[[str], int], limit: int) -> 
         if a == b:
             continue
         for piece in _split_long(source, Span(a, b), count, limit):
-            units.append(_Unit(piece, count(source[piece.start : piece.end]), piece.end in para_ends))
+            units.append(
+                _Unit(piece, count(source[piece.start : piece.end]), piece.end in para_ends)
+            )
     return units
 
 

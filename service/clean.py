@@ -171,7 +171,9 @@ def load_article(article: ArticleInput, max_chars: int) -> CleanDocument:
     return clean_text(source, fmt, title)
 
 
-def clean_text(source: str, fmt: Literal["text", "html"] = "text", title: str | None = None) -> CleanDocument:
+def clean_text(
+    source: str, fmt: Literal["text", "html"] = "text", title: str | None = None
+) -> CleanDocument:
     """Find the article body in ``source`` and the spans extraction must skip."""
     paragraphs = list(_paragraphs(source))
     end = _body_end(source, paragraphs)
@@ -190,7 +192,9 @@ def clean_text(source: str, fmt: Literal["text", "html"] = "text", title: str | 
             excluded.append(DroppedSpan(start=p.start, end=p.end, reason="instructions_to_ai"))
         seen.add(key)
     start = len(source) - len(source.lstrip())
-    return CleanDocument(source, fmt, Span(start, max(start, end)), sorted(excluded, key=lambda d: d.start), title)
+    return CleanDocument(
+        source, fmt, Span(start, max(start, end)), sorted(excluded, key=lambda d: d.start), title
+    )
 
 
 def _paragraphs(text: str) -> list[Span]:

@@ -1,8 +1,11 @@
-"""`summarise`: the command-line entry point (run, eval, serve, keys, db)."""
+"""`summarise`: the command-line entry point (run, schema, eval, serve, keys, db)."""
 
 from __future__ import annotations
 
 import typer
+
+from evals import cli as eval_cli
+from service import cli_run, cli_server
 
 app = typer.Typer(
     name="summarise",
@@ -16,19 +19,7 @@ app = typer.Typer(
 def main() -> None:
     """Grounded structured summaries of news articles (offline by default)."""
 
-from service import cli_run  # noqa: E402
 
 cli_run.register(app)
-
-try:  # the service commands and the eval harness register themselves
-    from service import cli_server  # noqa: E402
-
-    cli_server.register(app)
-except ImportError:  # pragma: no cover - only while the module is being written
-    pass
-try:
-    from evals import cli as eval_cli  # noqa: E402
-
-    eval_cli.register(app)
-except ImportError:  # pragma: no cover
-    pass
+cli_server.register(app)
+eval_cli.register(app)

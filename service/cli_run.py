@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from enum import Enum
 from pathlib import Path
@@ -43,13 +44,23 @@ async def _run(article: ArticleInput, settings: Settings, quiet: bool) -> Struct
     llm = await open_llm(settings)
     try:
         with Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=console, disable=quiet, transient=True,
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=quiet,
+            transient=True,
         ) as bar:
             task = bar.add_task("extracting", total=None)
 
             def show(step: Step) -> None:
-                bar.update(task, description=step.stage, completed=step.chunks_done, total=step.chunks_total)
+                bar.update(
+                    task,
+                    description=step.stage,
+                    completed=step.chunks_done,
+                    total=step.chunks_total,
+                )
 
             return await summarise(article, llm, settings, progress=show)
     finally:
@@ -66,7 +77,11 @@ def run(
     err = Console(stderr=True)
     try:
         text, is_html = _read(source)
-        article = ArticleInput(html=text, language=language) if is_html else ArticleInput(text=text, language=language)
+        article = (
+            ArticleInput(html=text, language=language)
+            if is_html
+            else ArticleInput(text=text, language=language)
+        )
         result = asyncio.run(_run(article, Settings(), quiet))
     except FileNotFoundError as exc:
         err.print(f"[red]error[/red] {escape(f'[bad_input] no such file: {exc.filename}')}")
@@ -74,14 +89,32 @@ def run(
     except SummariserError as exc:
         # escape: "[code]" and messages with brackets are text, not Rich markup (it drops unknown tags)
         err.print(f"[red]error[/red] {escape(f'[{exc.code}] {exc.message}')}")
-        code = EXIT_BAD_INPUT if isinstance(exc, InputError) else EXIT_CONFIG if isinstance(exc, ConfigError) else EXIT_LLM if isinstance(exc, ProviderError) else 1
+        code = (
+            EXIT_BAD_INPUT
+            if isinstance(exc, InputError)
+            else EXIT_CONFIG
+            if isinstance(exc, ConfigError)
+            else EXIT_LLM
+            if isinstance(exc, ProviderError)
+            else 1
+        )
         raise typer.Exit(code) from None
-    sys.stdout.write(result.model_dump_json(indent=1) if fmt is Format.json else to_markdown(result))
+    sys.stdout.write(
+        result.model_dump_json(indent=1) if fmt is Format.json else to_markdown(result)
+    )
     sys.stdout.write("\n")
     if result.meta.partial:
-        err.print(f"[yellow]partial result[/yellow]: {len(result.meta.failed_ranges)} part(s) failed; see meta.failed_ranges")
+        err.print(
+            f"[yellow]partial result[/yellow]: {len(result.meta.failed_ranges)} part(s) failed; see meta.failed_ranges"
+        )
         raise typer.Exit(EXIT_PARTIAL)
+
+
+def schema() -> None:
+    """Print the JSON Schema of the output (StructuredSummary)."""
+    sys.stdout.write(json.dumps(StructuredSummary.model_json_schema(), indent=1) + "\n")
 
 
 def register(app: typer.Typer) -> None:
     app.command("run")(run)
+    app.command("schema")(schema)

@@ -25,7 +25,9 @@ class Settings(BaseSettings):
     llm_temperature: float = 0.0
 
     # Embedded model (llama.cpp through xllamacpp).
-    local_model_path: Path | None = Field(None, description="A GGUF file to use instead of the bundled one.")
+    local_model_path: Path | None = Field(
+        None, description="A GGUF file to use instead of the bundled one."
+    )
     local_cache_dir: Path = Path.home() / ".cache" / "summariser"
     local_context_window: int = 8192
     local_threads: int | None = None
@@ -54,7 +56,9 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(3, ge=1, description="Starts per job (crash restarts count).")
     batch_max_items: int = Field(100, ge=1)
     rate_limit_per_minute: int = Field(60, ge=1, description="Per key; a key may override it.")
-    token_budget_per_day: int | None = Field(None, ge=1, description="Per key, UTC day; None = unlimited.")
+    token_budget_per_day: int | None = Field(
+        None, ge=1, description="Per key, UTC day; None = unlimited."
+    )
     cost_per_1k_input_tokens: float = Field(0.0, ge=0)
     cost_per_1k_output_tokens: float = Field(0.0, ge=0)
     webhook_secret: str | None = Field(None, description="Signs webhooks when auth is off.")
@@ -62,7 +66,9 @@ class Settings(BaseSettings):
     webhook_backoff_s: float = Field(1.0, gt=0)
     webhook_timeout_s: float = Field(10.0, gt=0)
     sse_poll_interval_s: float = Field(0.5, gt=0)
-    llm_retry_after_s: int = Field(30, ge=1, description="Retry-After sent with 503 llm_unavailable.")
+    llm_retry_after_s: int = Field(
+        30, ge=1, description="Retry-After sent with 503 llm_unavailable."
+    )
 
     @property
     def uses_embedded_model(self) -> bool:

@@ -14,7 +14,6 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, create_model
 
 from service.errors import PromptError
-
 from service.schema import AgreementStatus
 
 Quote = Field("", max_length=160, description="Exact words copied from the article.")
@@ -22,7 +21,9 @@ Quote = Field("", max_length=160, description="Exact words copied from the artic
 
 class XParticipant(BaseModel):
     quote: str = Quote
-    name: str | None = Field(None, max_length=60, description="Null unless a personal name is written.")
+    name: str | None = Field(
+        None, max_length=60, description="Null unless a personal name is written."
+    )
     role: str | None = Field(None, max_length=100)
     affiliation: str | None = Field(None, max_length=80)
 
@@ -58,7 +59,9 @@ class ChunkExtraction(BaseModel):
 
 class XSentence(BaseModel):
     text: str = Field("", max_length=240)
-    facts: list[int] = Field(default_factory=list, max_length=5, description="Numbers of supporting facts.")
+    facts: list[int] = Field(
+        default_factory=list, max_length=5, description="Numbers of supporting facts."
+    )
 
 
 class SummaryReply(BaseModel):
@@ -74,6 +77,7 @@ def pass_schema(fields: tuple[str, ...]) -> type[BaseModel]:
     if unknown:
         raise PromptError(f"Prompt pass asks for unknown fields {sorted(unknown)}.")
     spec: dict[str, Any] = {
-        f: (ChunkExtraction.model_fields[f].annotation, ChunkExtraction.model_fields[f]) for f in fields
+        f: (ChunkExtraction.model_fields[f].annotation, ChunkExtraction.model_fields[f])
+        for f in fields
     }
     return create_model("Extraction_" + "_".join(fields), **spec)

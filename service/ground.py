@@ -20,7 +20,9 @@ FUZZY_THRESHOLD = 90.0
 MIN_QUOTE_CHARS = 4
 MIN_FUZZY_CHARS = 20
 MAX_QUOTE_CHARS = 400
-_TRANSLATE = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "\u00a0": " "})
+_TRANSLATE = str.maketrans(
+    {"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "\u00a0": " "}
+)
 _STRIP = " \t\n\"'“”‘’«»….,;:"
 
 

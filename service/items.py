@@ -14,9 +14,15 @@ from service.chunk import Chunk
 from service.clean import CleanDocument
 from service.extract import ChunkExtraction
 from service.ground import is_stated, locate, norm_str, unsupported_names
-from service.plausible import foreign_script, plausible_participant, split_name, tidy_note, title_is_stated
-from service.status import checked_status
+from service.plausible import (
+    foreign_script,
+    plausible_participant,
+    split_name,
+    tidy_note,
+    title_is_stated,
+)
 from service.schema import Agreement, Event, Evidence, GeopoliticalNote, Participant
+from service.status import checked_status
 
 
 @dataclass
@@ -35,11 +41,13 @@ def _rests_on_excluded(doc: CleanDocument, quote: str | None) -> bool:
     """Whether the model's quote comes from left-out text (planted instructions, boilerplate)."""
     needle = norm_str(quote or "")
     return len(needle) >= 8 and any(
-        needle in norm_str(doc.source_text[d.start : d.end]) for d in doc.excluded if d.reason != "duplicate"
+        needle in norm_str(doc.source_text[d.start : d.end])
+        for d in doc.excluded
+        if d.reason != "duplicate"
     )
 
 
-def _evidence(doc: CleanDocument, chunk: Chunk, *candidates: str | None) -> Evidence | None | bool:
+def _evidence(doc: CleanDocument, chunk: Chunk, *candidates: str | None) -> Evidence | bool | None:
     """Evidence for the first candidate found; ``False`` when it lies outside the owned range.
 
     An item whose quote is found only in left-out text rests on it: it is not re-grounded through a
@@ -56,12 +64,18 @@ def _evidence(doc: CleanDocument, chunk: Chunk, *candidates: str | None) -> Evid
     return None
 
 
-def ground_chunk(reply: ChunkExtraction, chunk: Chunk, doc: CleanDocument, keep_ungrounded: bool) -> Found:
-    found = Found(topics=[t.strip() for t in reply.topics if t.strip() and not foreign_script(t, doc.source_text)])
+def ground_chunk(
+    reply: ChunkExtraction, chunk: Chunk, doc: CleanDocument, keep_ungrounded: bool
+) -> Found:
+    found = Found(
+        topics=[
+            t.strip() for t in reply.topics if t.strip() and not foreign_script(t, doc.source_text)
+        ]
+    )
     if reply.event is not None:
         found.event = Event(**reply.event.model_dump())
 
-    def accept(ev: Evidence | None | bool) -> list[Evidence] | None:
+    def accept(ev: Evidence | bool | None) -> list[Evidence] | None:
         if ev is False:
             return None  # the owning chunk reports it
         if ev is None:
@@ -78,27 +92,44 @@ def ground_chunk(reply: ChunkExtraction, chunk: Chunk, doc: CleanDocument, keep_
             continue
         evidence = accept(_evidence(doc, chunk, p.quote, name, role))
         if evidence is not None:
-            found.participants.append(Participant(
-                name=name, role=role, affiliation=p.affiliation, evidence=evidence, grounded=bool(evidence)
-            ))
+            found.participants.append(
+                Participant(
+                    name=name,
+                    role=role,
+                    affiliation=p.affiliation,
+                    evidence=evidence,
+                    grounded=bool(evidence),
+                )
+            )
     for a in reply.agreements:
         if not title_is_stated(a.title, doc):
             found.ungrounded += 1
             continue
         evidence = accept(_evidence(doc, chunk, a.quote, a.title))
         if evidence is not None:
-            found.agreements.append(Agreement(
-                title=a.title.strip(), kind=a.kind, parties=a.parties,
-                status=checked_status(a.status, doc.source_text, evidence),
-                evidence=evidence, grounded=bool(evidence),
-            ))
+            found.agreements.append(
+                Agreement(
+                    title=a.title.strip(),
+                    kind=a.kind,
+                    parties=a.parties,
+                    status=checked_status(a.status, doc.source_text, evidence),
+                    evidence=evidence,
+                    grounded=bool(evidence),
+                )
+            )
     for n in reply.geopolitical_notes:
         if not n.note.strip():
             continue
         ev = _evidence(doc, chunk, n.quote)
-        if ev is not None and ev is not False and (unsupported_names(n.note, doc) or foreign_script(n.note, doc.source_text)):
+        if (
+            ev is not None
+            and ev is not False
+            and (unsupported_names(n.note, doc) or foreign_script(n.note, doc.source_text))
+        ):
             ev = None  # the note names someone or something the article never mentions
         evidence = accept(ev)
         if evidence is not None:
-            found.notes.append(GeopoliticalNote(note=tidy_note(n.note), evidence=evidence, grounded=bool(evidence)))
+            found.notes.append(
+                GeopoliticalNote(note=tidy_note(n.note), evidence=evidence, grounded=bool(evidence))
+            )
     return found

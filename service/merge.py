@@ -20,11 +20,19 @@ MAX_EVIDENCE = 3
 # Matched after punctuation became spaces ("H.E." is "h e"), possibly stacked ("H.E. Dr.").
 _HONORIFIC = re.compile(r"^((mr|mrs|ms|dr|sir|dame|h e|his excellency|her excellency)\s+)+")
 _ALIASES = {
-    "us": "united states", "u s": "united states", "usa": "united states",
-    "united states of america": "united states", "america": "united states",
-    "uk": "united kingdom", "u k": "united kingdom", "britain": "united kingdom",
-    "great britain": "united kingdom", "prc": "china", "people s republic of china": "china",
-    "eu": "european union", "e u": "european union",
+    "us": "united states",
+    "u s": "united states",
+    "usa": "united states",
+    "united states of america": "united states",
+    "america": "united states",
+    "uk": "united kingdom",
+    "u k": "united kingdom",
+    "britain": "united kingdom",
+    "great britain": "united kingdom",
+    "prc": "china",
+    "people s republic of china": "china",
+    "eu": "european union",
+    "e u": "european union",
 }
 
 
@@ -50,7 +58,9 @@ def _same_person(a: Participant, b: Participant) -> bool:
     ka, kb = key(a.name), key(b.name)
     if ka and kb:
         ta, tb = set(ka.split()), set(kb.split())
-        return ka == kb or (min(len(ta), len(tb)) >= 1 and (ta <= tb or tb <= ta) and len(ta | tb) <= 4)
+        return ka == kb or (
+            min(len(ta), len(tb)) >= 1 and (ta <= tb or tb <= ta) and len(ta | tb) <= 4
+        )
     ra, rb = key(a.role), key(b.role)
     if not ra or not rb or fuzz.token_set_ratio(ra, rb) < 88:
         return False
@@ -90,7 +100,11 @@ def _same_agreement(a: Agreement, b: Agreement) -> bool:
     ta, tb = _title_key(a.title), _title_key(b.title)
     if not ta or not tb:
         return False
-    return ta == tb or fuzz.token_set_ratio(ta, tb) >= 90 or (min(len(ta), len(tb)) >= 12 and (ta in tb or tb in ta))
+    return (
+        ta == tb
+        or fuzz.token_set_ratio(ta, tb) >= 90
+        or (min(len(ta), len(tb)) >= 12 and (ta in tb or tb in ta))
+    )
 
 
 def merge_agreements(items: list[Agreement]) -> list[Agreement]:
@@ -134,7 +148,14 @@ def merge_topics(topics: Iterable[str], limit: int = 12) -> list[str]:
         k = key(topic)
         if not k:
             continue
-        match = next((have for have in label if fuzz.ratio(have, k) >= 90 or have.rstrip("s") == k.rstrip("s")), k)
+        match = next(
+            (
+                have
+                for have in label
+                if fuzz.ratio(have, k) >= 90 or have.rstrip("s") == k.rstrip("s")
+            ),
+            k,
+        )
         label.setdefault(match, topic.strip())
         counts[match] += 1
     order = sorted(label, key=lambda k: -counts[k])
@@ -146,7 +167,9 @@ def merge_notes(items: list[GeopoliticalNote], limit: int = 8) -> list[Geopoliti
     for item in items:
         for i, have in enumerate(merged):
             if fuzz.token_set_ratio(key(have.note), key(item.note)) >= 80:
-                merged[i] = have.model_copy(update={"evidence": _evidence([have.evidence, item.evidence])})
+                merged[i] = have.model_copy(
+                    update={"evidence": _evidence([have.evidence, item.evidence])}
+                )
                 break
         else:
             merged.append(item)

@@ -20,17 +20,13 @@ from service.config import Settings
 from service.errors import ContextOverflowError, ProviderError
 from service.extract import ChunkExtraction, SummaryReply, pass_schema
 from service.items import Found, ground_chunk
-from service.plausible import focus_text
 from service.llm.base import LLM, Message, Usage
+from service.plausible import focus_text
 from service.prompts import Pass, PromptTemplate, load_prompt
 from service.schema import (
-    Agreement,
     ArticleInput,
-    Event,
     FailedRange,
-    GeopoliticalNote,
     Meta,
-    Participant,
     StructuredSummary,
 )
 from service.summary import collect_facts, ground_sentences, render_facts
@@ -53,7 +49,11 @@ ProgressCallback = Callable[[Progress], Awaitable[None] | None]
 
 def chunk_sizes(settings: Settings, article: ArticleInput, context_window: int) -> tuple[int, int]:
     """Chunk size and overlap: request options, then settings, then derived from the window."""
-    size = article.options.chunk_tokens or settings.chunk_tokens or min(3000, max(400, context_window // 5))
+    size = (
+        article.options.chunk_tokens
+        or settings.chunk_tokens
+        or min(3000, max(400, context_window // 5))
+    )
     overlap = article.options.chunk_overlap
     if overlap is None:
         overlap = settings.chunk_overlap if settings.chunk_overlap is not None else size // 10
@@ -110,7 +110,9 @@ async def summarise(
         nonlocal done
         async with semaphore:
             try:
-                return await _extract(chunk, len(chunks), doc, title, extract_prompt, llm, settings, usage, article)
+                return await _extract(
+                    chunk, len(chunks), doc, title, extract_prompt, llm, settings, usage, article
+                )
             except ProviderError as exc:
                 usage.add(exc.details.get("usage") or Usage())  # type: ignore[arg-type]
                 failed.append((chunk, exc))
@@ -148,23 +150,39 @@ async def _extract(
         "article": doc.prompt_text(chunk.context.start, chunk.context.end),
     }
     reply = ChunkExtraction()
-    steps = prompt.passes or [Pass(name="all", fields=list(ChunkExtraction.model_fields), instruction="")]
+    steps = prompt.passes or [
+        Pass(name="all", fields=list(ChunkExtraction.model_fields), instruction="")
+    ]
     for step in steps:
         text = focus_text(variables["article"], step.focus)
         if not text.strip():
             continue  # nothing in this chunk can state this kind of item: no call
         step_vars = {**variables, "article": text}
-        messages = prompt.render_pass(step, **step_vars) if prompt.passes else prompt.render(**step_vars)
-        check_fit(messages, settings.llm_max_output_tokens, llm.context_window, f"{prompt.ref}/{step.name}")
+        messages = (
+            prompt.render_pass(step, **step_vars) if prompt.passes else prompt.render(**step_vars)
+        )
+        check_fit(
+            messages,
+            settings.llm_max_output_tokens,
+            llm.context_window,
+            f"{prompt.ref}/{step.name}",
+        )
         schema = pass_schema(tuple(step.fields))
-        part = await llm.complete(messages, schema, max_tokens=settings.llm_max_output_tokens, name=f"extract_{step.name}")
+        part = await llm.complete(
+            messages, schema, max_tokens=settings.llm_max_output_tokens, name=f"extract_{step.name}"
+        )
         usage.add(part.usage)
         reply = reply.model_copy(update=dict(part.value))
     return ground_chunk(reply, chunk, doc, keep_ungrounded=article.options.keep_ungrounded)
 
 
 def _reduce(
-    found: list[Found], doc: CleanDocument, article: ArticleInput, llm: LLM, settings: Settings, n_chunks: int
+    found: list[Found],
+    doc: CleanDocument,
+    article: ArticleInput,
+    llm: LLM,
+    settings: Settings,
+    n_chunks: int,
 ) -> StructuredSummary:
     body = doc.visible(doc.body.start, doc.body.end)
     language = article.language or str(py3langid.classify(body[:5000])[0])
@@ -179,7 +197,10 @@ def _reduce(
         source_text=doc.source_text if doc.input_format == "html" else None,
         meta=Meta(
             model=llm.model_name,
-            prompt_versions={"extract": settings.extract_prompt, "summarise": settings.summary_prompt},
+            prompt_versions={
+                "extract": settings.extract_prompt,
+                "summarise": settings.summary_prompt,
+            },
             chunks=n_chunks,
             ungrounded_dropped=sum(f.ungrounded for f in found),
             dropped_spans=doc.excluded,
@@ -198,27 +219,40 @@ async def _summarise_prose(
     failed: list[tuple[Chunk | None, ProviderError]],
 ) -> None:
     facts = collect_facts(
-        doc, result.event, result.participants, result.agreements, result.geopolitical_notes, result.topics
+        doc,
+        result.event,
+        result.participants,
+        result.agreements,
+        result.geopolitical_notes,
+        result.topics,
     )
     messages = prompt.render(
         title=doc.title or "(none)", language=result.language, facts=render_facts(facts)
     )
     check_fit(messages, SUMMARY_MAX_TOKENS, llm.context_window, prompt.ref)
     try:
-        reply = await llm.complete(messages, SummaryReply, max_tokens=SUMMARY_MAX_TOKENS, name="summary")
+        reply = await llm.complete(
+            messages, SummaryReply, max_tokens=SUMMARY_MAX_TOKENS, name="summary"
+        )
     except ProviderError as exc:
         usage.add(exc.details.get("usage") or Usage())  # type: ignore[arg-type]
         failed.append((None, exc))
         return
     usage.add(reply.usage)
-    sentences, dropped = ground_sentences([(s.text, s.facts) for s in reply.value.sentences], facts, doc)
+    sentences, dropped = ground_sentences(
+        [(s.text, s.facts) for s in reply.value.sentences], facts, doc
+    )
     result.summary_sentences = sentences
     result.summary = " ".join(s.text for s in sentences)
     result.meta.ungrounded_dropped += dropped
 
 
 def _meta(
-    meta: Meta, usage: Usage, failed: list[tuple[Chunk | None, ProviderError]], started: float, body: Span
+    meta: Meta,
+    usage: Usage,
+    failed: list[tuple[Chunk | None, ProviderError]],
+    started: float,
+    body: Span,
 ) -> Meta:
     ranges = [
         FailedRange(
@@ -228,12 +262,14 @@ def _meta(
         )
         for c, e in failed
     ]
-    return meta.model_copy(update={
-        "llm_calls": usage.calls,
-        "retries": usage.repairs,
-        "tokens_in": usage.prompt_tokens,
-        "tokens_out": usage.completion_tokens,
-        "latency_ms": int((time.monotonic() - started) * 1000),
-        "partial": bool(failed),
-        "failed_ranges": ranges,
-    })
+    return meta.model_copy(
+        update={
+            "llm_calls": usage.calls,
+            "retries": usage.repairs,
+            "tokens_in": usage.prompt_tokens,
+            "tokens_out": usage.completion_tokens,
+            "latency_ms": int((time.monotonic() - started) * 1000),
+            "partial": bool(failed),
+            "failed_ranges": ranges,
+        }
+    )

@@ -15,7 +15,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from service.clean import CleanDocument, Span
-from service.ground import normalise, norm_str
+from service.ground import norm_str, normalise
 
 # Stems of titles and bodies that take part in talks, in the languages newsrooms send most.
 _ROLE = re.compile(
@@ -39,23 +39,114 @@ _AGREEMENT = re.compile(
     r"déclaration|accord|traité|feuille de route|erklärung|abkommen|vertrag|acordo|tratado)",
     re.I,
 )
-_MEETING = re.compile(r"\b(dialogue|meeting|talks|summit|forum|conference|visit|session|round)\s*$", re.I)
+_MEETING = re.compile(
+    r"\b(dialogue|meeting|talks|summit|forum|conference|visit|session|round)\s*$", re.I
+)
 TITLE_MATCH = 85.0
 
 
 # Whole words that make a "name" a title ("U.S. Under Secretary ...") — whole words, because title
 # stems are also the start of real names (Mayorkas, Jeffries, Kingsley, Reyes).
 _TITLE_WORDS = frozenset(
-    "minister ministers ministry secretary undersecretary president vice prime premier chancellor "
-    "ambassador envoy representative representatives delegate delegates delegation government "
-    "official officials leader leaders head chief chair chairman chairwoman chairperson director "
-    "commissioner governor mayor spokesperson spokesman spokeswoman negotiator adviser advisor "
-    "king queen prince princess emir sultan sheikh general admiral senator deputy administrator "
-    "council commission department team authorities state states republic kingdom "
-    "ministro ministra secretario secretaria presidente presidenta canciller embajador embajadora "
-    "representante delegado delegada delegación gobierno jefe jefa jefes rey reina "
-    "ministre secrétaire président présidente chancelier ambassadeur délégation gouvernement chef "
-    "roi reine minister präsident kanzler botschafter regierung ministério governo embaixador".split()
+    [
+        "minister",
+        "ministers",
+        "ministry",
+        "secretary",
+        "undersecretary",
+        "president",
+        "vice",
+        "prime",
+        "premier",
+        "chancellor",
+        "ambassador",
+        "envoy",
+        "representative",
+        "representatives",
+        "delegate",
+        "delegates",
+        "delegation",
+        "government",
+        "official",
+        "officials",
+        "leader",
+        "leaders",
+        "head",
+        "chief",
+        "chair",
+        "chairman",
+        "chairwoman",
+        "chairperson",
+        "director",
+        "commissioner",
+        "governor",
+        "mayor",
+        "spokesperson",
+        "spokesman",
+        "spokeswoman",
+        "negotiator",
+        "adviser",
+        "advisor",
+        "king",
+        "queen",
+        "prince",
+        "princess",
+        "emir",
+        "sultan",
+        "sheikh",
+        "general",
+        "admiral",
+        "senator",
+        "deputy",
+        "administrator",
+        "council",
+        "commission",
+        "department",
+        "team",
+        "authorities",
+        "state",
+        "states",
+        "republic",
+        "kingdom",
+        "ministro",
+        "ministra",
+        "secretario",
+        "secretaria",
+        "presidente",
+        "presidenta",
+        "canciller",
+        "embajador",
+        "embajadora",
+        "representante",
+        "delegado",
+        "delegada",
+        "delegación",
+        "gobierno",
+        "jefe",
+        "jefa",
+        "jefes",
+        "rey",
+        "reina",
+        "ministre",
+        "secrétaire",
+        "président",
+        "présidente",
+        "chancelier",
+        "ambassadeur",
+        "délégation",
+        "gouvernement",
+        "chef",
+        "roi",
+        "reine",
+        "minister",
+        "präsident",
+        "kanzler",
+        "botschafter",
+        "regierung",
+        "ministério",
+        "governo",
+        "embaixador",
+    ]
 )
 
 
@@ -63,7 +154,9 @@ def _has_title_word(text: str) -> bool:
     return any(w in _TITLE_WORDS for w in re.findall(r"\w+", text.casefold()))
 
 
-def split_name(name: str | None, role: str | None, affiliation: str | None) -> tuple[str | None, str | None]:
+def split_name(
+    name: str | None, role: str | None, affiliation: str | None
+) -> tuple[str | None, str | None]:
     """Return (personal name or None, role): a "name" that is really a title or a country moves out."""
     if not name:
         return None, role
@@ -74,9 +167,31 @@ def split_name(name: str | None, role: str | None, affiliation: str | None) -> t
 
 
 _GENERIC = {
-    "senior", "top", "high", "level", "high-level", "officials", "official", "representatives",
-    "delegates", "leaders", "policymakers", "participants", "sides", "side", "both", "parties",
-    "governments", "ministers", "authorities", "the", "two", "all", "other", "various", "key",
+    "senior",
+    "top",
+    "high",
+    "level",
+    "high-level",
+    "officials",
+    "official",
+    "representatives",
+    "delegates",
+    "leaders",
+    "policymakers",
+    "participants",
+    "sides",
+    "side",
+    "both",
+    "parties",
+    "governments",
+    "ministers",
+    "authorities",
+    "the",
+    "two",
+    "all",
+    "other",
+    "various",
+    "key",
 }
 
 
@@ -168,5 +283,9 @@ def focus_text(text: str, focus: str) -> str:
         return text
     units = sentences(text)
     hits = [bool(_FOCUS[focus].search(u)) for u in units]
-    keep = [u for i, u in enumerate(units) if hits[i] or (i + 1 < len(units) and hits[i + 1] and len(u) < 120)]
+    keep = [
+        u
+        for i, u in enumerate(units)
+        if hits[i] or (i + 1 < len(units) and hits[i + 1] and len(u) < 120)
+    ]
     return "\n".join(keep)

@@ -56,10 +56,11 @@ class PromptTemplate(BaseModel):
         messages = [{"role": "system", "content": self.system.strip()}]
         for ex in self.examples:
             messages.append({"role": "user", "content": _fill(self.user, ex.input, self.ref)})
-            messages.append({"role": "assistant", "content": json.dumps(ex.output, ensure_ascii=False)})
+            messages.append(
+                {"role": "assistant", "content": json.dumps(ex.output, ensure_ascii=False)}
+            )
         messages.append({"role": "user", "content": _fill(self.user, variables, self.ref)})
         return messages
-
 
     def render_pass(self, step: Pass, **variables: str) -> list[dict[str, str]]:
         """System, the shared user turn (the text), then this pass's instruction last."""

@@ -16,13 +16,20 @@ def to_markdown(result: StructuredSummary) -> str:
         lines += ["**Event:** " + " — ".join(bits), ""]
     lines += ["## Participants", ""]
     for p in result.participants:
-        lines.append(f"- **{p.name or '(name not given)'}** — {p.role or ''}, {p.affiliation or ''} {_cite(p.evidence)}")
+        lines.append(
+            f"- **{p.name or '(name not given)'}** — {p.role or ''}, {p.affiliation or ''} {_cite(p.evidence)}"
+        )
     lines += ["", "## Agreements", ""]
     for a in result.agreements:
-        lines.append(f"- **{a.title}** ({a.kind or 'agreement'}, *{a.status}*; {', '.join(a.parties)}) {_cite(a.evidence)}")
+        lines.append(
+            f"- **{a.title}** ({a.kind or 'agreement'}, *{a.status}*; {', '.join(a.parties)}) {_cite(a.evidence)}"
+        )
     lines += ["", "## Topics", "", ", ".join(result.topics), "", "## Geopolitical notes", ""]
     lines += [f"- {n.note} {_cite(n.evidence)}" for n in result.geopolitical_notes]
     m = result.meta
-    lines += ["", f"_{m.model}; {m.chunks} chunk(s), {m.llm_calls} LLM calls, "
-              f"{m.tokens_in}+{m.tokens_out} tokens, {m.latency_ms} ms; partial={m.partial}_"]
+    lines += [
+        "",
+        f"_{m.model}; {m.chunks} chunk(s), {m.llm_calls} LLM calls, "
+        f"{m.tokens_in}+{m.tokens_out} tokens, {m.latency_ms} ms; partial={m.partial}_",
+    ]
     return "\n".join(lines)

@@ -29,7 +29,9 @@ class Evidence(BaseModel):
 
 
 class Participant(BaseModel):
-    name: str | None = Field(None, description="Personal name; null when the article gives only a title.")
+    name: str | None = Field(
+        None, description="Personal name; null when the article gives only a title."
+    )
     role: str | None = None
     affiliation: str | None = None
     evidence: list[Evidence] = Field(default_factory=list)

@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from service.clean import CleanDocument
 from service.ground import locate, unsupported_names
 from service.plausible import foreign_script
-from service.schema import Agreement, Event, Evidence, GeopoliticalNote, Participant, SummarySentence
+from service.schema import (
+    Agreement,
+    Event,
+    Evidence,
+    GeopoliticalNote,
+    Participant,
+    SummarySentence,
+)
 
 
 @dataclass
@@ -45,13 +52,22 @@ def collect_facts(
     if event and event.name:
         where = ", ".join(x for x in (event.date, event.place) if x)
         ev = locate(event.name, doc, doc.body)
-        facts.append(Fact(f"The occasion: {event.name}" + (f" ({where})" if where else "") + ".", [ev] if ev else []))
+        facts.append(
+            Fact(
+                f"The occasion: {event.name}" + (f" ({where})" if where else "") + ".",
+                [ev] if ev else [],
+            )
+        )
     for p in participants:
         who = " ".join(x for x in (p.role, p.name) if x) or "A participant"
-        facts.append(Fact(who + (f" ({p.affiliation})" if p.affiliation else "") + " took part.", p.evidence))
+        facts.append(
+            Fact(who + (f" ({p.affiliation})" if p.affiliation else "") + " took part.", p.evidence)
+        )
     for a in agreements:
         by = f" by {', '.join(a.parties)}" if a.parties else ""
-        facts.append(Fact(f"{a.title} ({a.kind or 'agreement'}): {_STATUS_WORDS[a.status]}{by}.", a.evidence))
+        facts.append(
+            Fact(f"{a.title} ({a.kind or 'agreement'}): {_STATUS_WORDS[a.status]}{by}.", a.evidence)
+        )
     facts.extend(Fact(n.note, n.evidence) for n in notes)
     if topics:
         spans = [ev for ev in (locate(t, doc, doc.body) for t in topics) if ev is not None]
@@ -76,8 +92,17 @@ def ground_sentences(
             if 1 <= i <= len(facts):
                 for ev in facts[i - 1].evidence:
                     evidence.setdefault((ev.start, ev.end), ev)
-        if not text or not evidence or unsupported_names(text, doc) or foreign_script(text, doc.source_text):
+        if (
+            not text
+            or not evidence
+            or unsupported_names(text, doc)
+            or foreign_script(text, doc.source_text)
+        ):
             dropped += 1
             continue
-        kept.append(SummarySentence(text=text, evidence=sorted(evidence.values(), key=lambda e: e.start)[:4]))
+        kept.append(
+            SummarySentence(
+                text=text, evidence=sorted(evidence.values(), key=lambda e: e.start)[:4]
+            )
+        )
     return kept, dropped

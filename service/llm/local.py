@@ -50,7 +50,9 @@ def part_files() -> list[Path]:
             ) from exc
         bins = [f for f in dist.files or [] if f.name.endswith(".bin") and "/data/" in str(f)]
         if len(bins) != 1:
-            raise ConfigError(f"{PART_PACKAGE.format(i)} does not contain exactly one data/*.bin file.")
+            raise ConfigError(
+                f"{PART_PACKAGE.format(i)} does not contain exactly one data/*.bin file."
+            )
         paths.append(Path(str(dist.locate_file(bins[0]))))
     return paths
 
@@ -90,7 +92,9 @@ def _fingerprint(path: Path) -> str:
 def model_path(settings: Settings) -> Path:
     if settings.local_model_path:
         if not settings.local_model_path.is_file():
-            raise ConfigError(f"SUMMARISER_LOCAL_MODEL_PATH={settings.local_model_path} is not a file.")
+            raise ConfigError(
+                f"SUMMARISER_LOCAL_MODEL_PATH={settings.local_model_path} is not a file."
+            )
         return settings.local_model_path
     return assemble_model(settings.local_cache_dir)
 

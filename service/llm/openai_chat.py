@@ -53,7 +53,9 @@ class OpenAIChatLLM:
         attempt_messages = messages
         error = ""
         for attempt in range(self._repair_attempts + 1):
-            reply, finish = await self._call(attempt_messages, response_format, max_tokens, attempt, usage)
+            reply, finish = await self._call(
+                attempt_messages, response_format, max_tokens, attempt, usage
+            )
             error = _problem(reply, finish, schema)
             if not error:
                 usage.repairs = attempt

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -24,11 +23,7 @@ def test_minilm_cosine_runs_offline() -> None:
 
 
 @pytest.mark.live
-def test_live_eval_on_the_embedded_model(tmp_path: Path, request: pytest.FixtureRequest) -> None:
-    if "live" not in (request.config.getoption("markexpr") or "") and not os.environ.get(
-        "SUMMARISER_LIVE_TESTS"
-    ):
-        pytest.skip("starts the embedded model: select with -m live or SUMMARISER_LIVE_TESTS=1")
+def test_live_eval_on_the_embedded_model(tmp_path: Path) -> None:
     from service.cli import app
 
     report, rec = tmp_path / "live.json", tmp_path / "rec"
