@@ -58,7 +58,7 @@ class ChunkExtraction(BaseModel):
 
 
 class XSentence(BaseModel):
-    text: str = Field("", max_length=240)
+    text: str = Field("", min_length=10, max_length=240)
     facts: list[int] = Field(
         default_factory=list, max_length=5, description="Numbers of supporting facts."
     )

@@ -141,3 +141,13 @@ def unsupported_names(text: str, doc: CleanDocument) -> list[str]:
             if word not in _COMMON and word.casefold() not in words:
                 missing.append(word)
     return missing
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def unsupported_numbers(text: str, doc: CleanDocument) -> list[str]:
+    """Numbers (years, amounts, counts) in generated ``text`` that the article never writes."""
+    visible = doc.visible(0, len(doc.source_text))
+    known = {n.replace(",", "") for n in _NUMBER.findall(visible)}
+    return [n for n in _NUMBER.findall(text) if n.replace(",", "") not in known]

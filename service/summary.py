@@ -1,7 +1,8 @@
 """The prose summary, written from the merged material and grounded sentence by sentence.
 
-The model sees numbered facts (the merged items, each with its evidence); every sentence it writes must cite fact numbers, and inherits their evidence. A
-sentence that cites nothing valid, or names someone the article never mentions, is dropped.
+The model sees numbered facts (the merged items, each with its evidence); every sentence it writes
+must cite fact numbers, and inherits their evidence. A sentence that cites nothing valid, or names
+someone or a number the article never mentions, is dropped.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from service.clean import CleanDocument
-from service.ground import locate, unsupported_names
+from service.ground import locate, unsupported_names, unsupported_numbers
 from service.plausible import foreign_script
 from service.schema import (
     Agreement,
@@ -96,6 +97,7 @@ def ground_sentences(
             not text
             or not evidence
             or unsupported_names(text, doc)
+            or unsupported_numbers(text, doc)
             or foreign_script(text, doc.source_text)
         ):
             dropped += 1

@@ -120,8 +120,26 @@ class OpenAIChatLLM:
 def _response_format(schema: type[BaseModel], name: str) -> dict[str, Any]:
     return {
         "type": "json_schema",
-        "json_schema": {"name": name, "schema": schema.model_json_schema(), "strict": False},
+        "json_schema": {"name": name, "schema": require_all(schema.model_json_schema()), "strict": False},
     }
+
+
+def require_all(node: Any) -> Any:
+    """Mark every property of every object as required in a JSON Schema (in place).
+
+    Fields with defaults are optional to pydantic, so a constrained decoder lets the model skip
+    them — and a small model does (summary sentences without their text, items without their
+    quote). Requiring every key makes it write each one; nullable fields may still be null.
+    """
+    if isinstance(node, dict):
+        if node.get("type") == "object" and "properties" in node:
+            node["required"] = list(node["properties"])
+        for value in node.values():
+            require_all(value)
+    elif isinstance(node, list):
+        for value in node:
+            require_all(value)
+    return node
 
 
 def _problem(reply: str, finish: str | None, schema: type[BaseModel]) -> str:

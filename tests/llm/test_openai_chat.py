@@ -81,7 +81,10 @@ async def test_valid_reply(openai_mock: GuardedRouter) -> None:
     fmt = body["response_format"]
     assert fmt["type"] == "json_schema"
     assert fmt["json_schema"]["name"] == "reply"
-    assert fmt["json_schema"]["schema"] == Reply.model_json_schema()
+    sent = fmt["json_schema"]["schema"]
+    assert sent["properties"] == Reply.model_json_schema()["properties"]
+    # Every key is required in the request, defaults or not, so a constrained decoder writes it.
+    assert sorted(sent["required"]) == sorted(Reply.model_json_schema()["properties"])
     assert fmt["json_schema"]["schema"]["properties"]["countries"]["maxItems"] == 3
 
 
