@@ -186,3 +186,12 @@ def test_unsupported_names_on_the_seed_article(seed_text: str) -> None:
     assert unsupported_names(ok, d) == []
     invented = "Taiwan's Minister Kung Ming-hsin met Jacob Helberg in Washington."
     assert {"Kung", "Ming", "Helberg", "Jacob"} <= set(unsupported_names(invented, d))
+
+
+def test_unsupported_numbers_flags_an_invented_year_but_not_stated_figures() -> None:
+    from service.clean import clean_text
+    from service.ground import unsupported_numbers
+
+    doc = clean_text("Ministers met on March 4 and agreed a 1,200 MW reserve by 2027.\n")
+    assert unsupported_numbers("On March 4, 2023 they agreed 1200 MW by 2027.", doc) == ["2023"]
+    assert unsupported_numbers("They agreed a 1,200 MW reserve.", doc) == []
