@@ -80,6 +80,8 @@ class CleanDocument:
     body: Span
     excluded: list[DroppedSpan] = field(default_factory=list)
     title: str | None = None
+    # Derived texts memoised per document (see ground.normalised_visible); never compared.
+    cache: dict[tuple[str, int, int], str] = field(default_factory=dict, repr=False, compare=False)
 
     def excluded_overlapping(self, start: int, end: int) -> list[DroppedSpan]:
         return [d for d in self.excluded if d.start < end and start < d.end]

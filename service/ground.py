@@ -57,6 +57,19 @@ def norm_str(text: str) -> str:
     return normalise(text, Span(0, len(text))).text.strip()
 
 
+def normalised_visible(doc: CleanDocument, span: Span) -> str:
+    """``normalise`` of the document's visible text in ``span``, computed once per document.
+
+    Grounding checks every name, title, note and summary sentence against the whole article;
+    normalising a long article is a per-character loop, so it is done once, not once per item.
+    """
+    key = ("normalised_visible", span.start, span.end)
+    if key not in doc.cache:
+        visible = doc.visible(span.start, span.end)
+        doc.cache[key] = normalise(visible, Span(0, len(visible))).text
+    return doc.cache[key]
+
+
 def locate(quote: str, doc: CleanDocument, window: Span) -> Evidence | None:
     """Find ``quote`` inside ``window`` of the document, outside excluded spans."""
     q = quote.strip(_STRIP)[:MAX_QUOTE_CHARS]
@@ -115,8 +128,7 @@ def is_stated(phrase: str, doc: CleanDocument) -> bool:
     needle = norm_str(phrase)
     if not needle:
         return False
-    visible = doc.visible(doc.body.start, doc.body.end)
-    body = normalise(visible, Span(0, len(visible))).text
+    body = normalised_visible(doc, doc.body)
     if needle in body:
         return True
     words = [w for w in re.findall(r"\w+", needle) if len(w) > 1]
@@ -133,8 +145,7 @@ def unsupported_names(text: str, doc: CleanDocument) -> list[str]:
     Catches invented people and places in notes and summary sentences, e.g. a minister named only
     by a planted instruction.
     """
-    visible = doc.visible(0, len(doc.source_text))
-    words = set(re.findall(r"\w+", normalise(visible, Span(0, len(visible))).text))
+    words = set(re.findall(r"\w+", normalised_visible(doc, Span(0, len(doc.source_text)))))
     missing = []
     for m in _PROPER.finditer(text):
         for word in re.findall(r"[A-Za-z]+", m.group()):

@@ -14,8 +14,8 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from service.clean import CleanDocument, Span
-from service.ground import norm_str, normalise
+from service.clean import CleanDocument
+from service.ground import norm_str, normalised_visible
 
 # Stems of titles and bodies that take part in talks, in the languages newsrooms send most.
 _ROLE = re.compile(
@@ -222,8 +222,7 @@ def foreign_script(text: str, source: str) -> bool:
 
 
 def _body(doc: CleanDocument) -> str:
-    visible = doc.visible(doc.body.start, doc.body.end)
-    return normalise(visible, Span(0, len(visible))).text
+    return normalised_visible(doc, doc.body)
 
 
 def title_is_stated(title: str, doc: CleanDocument) -> bool:
