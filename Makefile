@@ -20,6 +20,7 @@ demo: install
 	$(BIN)/summarise run $(SAMPLE)
 
 test: install
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 	$(MAKE) eval-gate
 

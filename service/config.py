@@ -65,10 +65,38 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(5, ge=1)
     webhook_backoff_s: float = Field(1.0, gt=0)
     webhook_timeout_s: float = Field(10.0, gt=0)
-    sse_poll_interval_s: float = Field(0.5, gt=0)
+    sse_poll_interval_s: float = Field(
+        1.0, gt=0, description="Longest wait between reads of a streamed job (changes wake it)."
+    )
     llm_retry_after_s: int = Field(
         30, ge=1, description="Retry-After sent with 503 llm_unavailable."
     )
+
+    # Scale-out (issue 8): Celery workers, shared state in Redis, provider rate limits.
+    broker_url: str | None = Field(
+        None, description="Celery broker (redis://, amqp://). Unset: jobs run in-process."
+    )
+    result_backend: str | None = Field(None, description="Celery result backend; default: Redis.")
+    redis_url: str | None = Field(
+        None, description="Shared limits and job events; default: the broker URL if redis://."
+    )
+    broker_visibility_timeout_s: int = Field(
+        7200, ge=1, description="Redis broker: an unacknowledged task is redelivered after this."
+    )
+    worker_concurrency: int = Field(1, ge=1, description="Processes per `summarise worker`.")
+    job_lease_s: int = Field(30, ge=2, description="A running job's lease, renewed by its worker.")
+    llm_requests_per_minute: int | None = Field(None, ge=1, description="All workers together.")
+    llm_tokens_per_minute: int | None = Field(None, ge=1, description="All workers together.")
+    llm_rate_window_s: int = Field(60, ge=1, description="Window of the two limits above.")
+
+    @property
+    def shared_redis_url(self) -> str | None:
+        """Where limits and job events are shared between processes (None: in memory)."""
+        if self.redis_url:
+            return self.redis_url
+        if self.broker_url and self.broker_url.startswith(("redis://", "rediss://")):
+            return self.broker_url
+        return None
 
     @property
     def uses_embedded_model(self) -> bool:

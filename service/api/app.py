@@ -1,4 +1,4 @@
-"""The FastAPI app factory: state, middleware, error handlers, routes, and the worker lifespan."""
+"""The FastAPI app factory: services, middleware, error handlers, routes, and the lifespan."""
 
 from __future__ import annotations
 
@@ -8,16 +8,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from service.api import problems
-from service.api.llm_holder import LLMHolder
-from service.api.logs import configure_logging
-from service.api.metrics import Metrics
 from service.api.middleware import BodyGuardMiddleware, RequestContextMiddleware
 from service.api.routes import batches, health, jobs, summaries, usage
-from service.api.state import AppState
-from service.api.worker import JobWorker
 from service.config import Settings, get_settings
+from service.jobs.context import Services, build_services
+from service.jobs.logs import configure_logging
+from service.jobs.worker import JobWorker
 from service.llm.base import LLM
-from service.store import Database
 
 DESCRIPTION = """Grounded structured summaries of news articles for newsroom systems.
 
@@ -28,19 +25,17 @@ Every `/v1` endpoint needs `Authorization: Bearer <key>` (create keys with
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    state: AppState = app.state.summariser
-    worker: JobWorker = app.state.worker
-    state.llm.start()
-    if app.state.start_worker:
+    services: Services = app.state.summariser
+    worker: JobWorker | None = app.state.worker
+    services.llm.start()  # sync summaries run here, in broker mode too
+    if worker is not None:
         await worker.start()
     try:
         yield
     finally:
-        await worker.stop()
-        await state.llm.aclose()
-        if state.http is not None:
-            await state.http.aclose()
-        state.db.dispose()
+        if worker is not None:
+            await worker.stop()
+        await services.aclose()
 
 
 def create_app(
@@ -51,29 +46,31 @@ def create_app(
     Args:
         settings: Defaults to the environment (``SUMMARISER_*``, ``.env``).
         llm: A ready model (tests); by default ``open_llm`` runs in the background at startup.
-        start_worker: Run the job worker in this process (on by default).
+        start_worker: Run the in-process job worker (on by default; ignored with a broker, where
+            ``summarise worker`` processes run the jobs).
 
     Returns:
         The ASGI app; its lifespan opens the model and runs the worker.
     """
     settings = settings or get_settings()
     configure_logging(settings.log_level)
-    metrics = Metrics()
-    state = AppState(
-        settings=settings,
-        db=Database(settings.database_url),
-        metrics=metrics,
-        llm=LLMHolder(settings, metrics, llm),
-    )
+    services = build_services(settings, llm)
     app = FastAPI(
         title="Newsroom summariser", version="1.0.0", description=DESCRIPTION, lifespan=_lifespan
     )
-    app.state.summariser = state
-    app.state.worker = JobWorker(state)
-    app.state.start_worker = start_worker
+    app.state.summariser = services
+    app.state.worker = None
+    if settings.broker_url:
+        from service.jobs.queue import CeleryDispatcher
+
+        services.dispatcher = CeleryDispatcher(settings)
+    else:
+        worker = JobWorker(services)
+        services.dispatcher = worker
+        app.state.worker = worker if start_worker else None
     problems.install(app)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    app.add_middleware(RequestContextMiddleware, metrics=services.metrics)
     for module in (summaries, jobs, batches, usage, health):
         app.include_router(module.router)
     return app

@@ -1,4 +1,4 @@
-"""Typed FastAPI dependencies: settings, database, model, the caller and its limits."""
+"""Typed FastAPI dependencies: services, settings, store, model, the caller and its limits."""
 
 from __future__ import annotations
 
@@ -7,48 +7,40 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from service.api.auth import Principal, authenticate, check_budget
-from service.api.state import AppState
-from service.api.worker import JobWorker
 from service.config import Settings
+from service.jobs.auth import Principal, authenticate, check_budget
+from service.jobs.context import Services
 from service.llm.base import LLM
 from service.store import Database
 
 
-def get_state(request: Request) -> AppState:
-    """The app's shared state."""
-    state: AppState = request.app.state.summariser
-    return state
+def get_services(request: Request) -> Services:
+    """The app's services (settings, store, model, limits, job dispatch)."""
+    services: Services = request.app.state.summariser
+    return services
 
 
-StateDep = Annotated[AppState, Depends(get_state)]
+ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_settings(state: StateDep) -> Settings:
+def get_settings(services: ServicesDep) -> Settings:
     """The app's settings."""
-    return state.settings
+    return services.settings
 
 
-def get_db(state: StateDep) -> Database:
-    """The app's database."""
-    return state.db
+def get_store(services: ServicesDep) -> Database:
+    """The app's database (its repositories live in ``service.store``)."""
+    return services.db
 
 
-def get_llm(state: StateDep) -> LLM:
+def get_llm(services: ServicesDep) -> LLM:
     """The model; 503 ``llm_unavailable`` while it loads."""
-    return state.llm.get()
-
-
-def get_worker(request: Request) -> JobWorker:
-    """The app's job worker."""
-    worker: JobWorker = request.app.state.worker
-    return worker
+    return services.llm.get()
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-DatabaseDep = Annotated[Database, Depends(get_db)]
+StoreDep = Annotated[Database, Depends(get_store)]
 LLMDep = Annotated[LLM, Depends(get_llm)]
-WorkerDep = Annotated[JobWorker, Depends(get_worker)]
 
 
 _bearer = HTTPBearer(
@@ -58,12 +50,13 @@ _bearer = HTTPBearer(
 
 async def get_principal(
     request: Request,
-    state: StateDep,
+    settings: SettingsDep,
+    store: StoreDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """The caller, authenticated by its API key."""
     header = f"Bearer {credentials.credentials}" if credentials else None
-    principal = await authenticate(header, state.settings, state.db)
+    principal = await authenticate(header, settings, store)
     request.state.api_key_id = principal.key_id
     return principal
 
@@ -71,10 +64,12 @@ async def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-async def get_submitter(principal: PrincipalDep, state: StateDep) -> Principal:
+async def get_submitter(
+    principal: PrincipalDep, services: ServicesDep, store: StoreDep
+) -> Principal:
     """The caller of a work-creating request, after its rate limit and token budget checks."""
-    state.limiter.hit(principal.owner, principal.rate_limit_per_minute)
-    await check_budget(principal, state.db)
+    services.limiter.hit(principal.owner, principal.rate_limit_per_minute)
+    await check_budget(principal, store)
     return principal
 
 

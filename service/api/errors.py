@@ -1,12 +1,11 @@
-"""Errors raised at the HTTP boundary (auth, limits, protocol); all are ``SummariserError``s."""
+"""Errors of the HTTP protocol itself (body, media type, routing); all are ``SummariserError``s.
+
+The errors of accepting and running work live in ``service.jobs.errors``.
+"""
 
 from __future__ import annotations
 
 from service.errors import InputError, SummariserError
-
-
-class MissingTextError(InputError):
-    code = "missing_text"
 
 
 class InvalidJSONError(InputError):
@@ -25,50 +24,6 @@ class BodyTooLargeError(InputError):
     code = "body_too_large"
 
 
-class AuthError(SummariserError):
-    code = "missing_api_key"
-
-
-class InvalidKeyError(AuthError):
-    code = "invalid_api_key"
-
-
-class RevokedKeyError(AuthError):
-    code = "revoked_api_key"
-
-
-class RateLimitedError(SummariserError):
-    code = "rate_limited"
-
-
-class TokenBudgetExceededError(RateLimitedError):
-    code = "token_budget_exceeded"
-
-
-class NotFoundError(SummariserError):
-    code = "not_found"
-
-
-class JobNotFoundError(NotFoundError):
-    code = "job_not_found"
-
-
-class BatchNotFoundError(NotFoundError):
-    code = "batch_not_found"
-
-
-class IdempotencyConflictError(SummariserError):
-    code = "idempotency_key_reused"
-
-
-class WebhookSecretMissingError(InputError):
-    code = "webhook_secret_missing"
-
-
-class DeadlineExceededError(SummariserError):
-    code = "deadline_exceeded"
-
-
 class InternalError(SummariserError):
     """An unexpected failure; details stay in the logs, under the request id."""
 
@@ -77,7 +32,3 @@ class InternalError(SummariserError):
 
 class MethodNotAllowedError(SummariserError):
     code = "method_not_allowed"
-
-
-class BatchTooLargeError(InputError):
-    code = "batch_too_large"

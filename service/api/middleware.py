@@ -11,9 +11,9 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api.errors import BodyTooLargeError, UnsupportedMediaTypeError
-from service.api.metrics import Metrics
 from service.api.problems import problem_response
 from service.errors import EncodingError, SummariserError
+from service.jobs.metrics import Metrics
 
 log = structlog.get_logger("service.api")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")

@@ -22,6 +22,7 @@ from service.errors import (
     ProviderUnavailableError,
     SummariserError,
 )
+from service.jobs import errors as job_errors
 
 log = structlog.get_logger("service.api")
 PROBLEM_TYPE_PREFIX = "urn:summariser:problem:"
@@ -37,16 +38,16 @@ STATUS: list[tuple[type[SummariserError], int, str]] = [
     (api_errors.UnsupportedMediaTypeError, 415, "Unsupported media type"),
     (InputError, 422, "Invalid article"),
     (ContextOverflowError, 422, "Article does not fit the model context"),
-    (api_errors.AuthError, 401, "Not authenticated"),
-    (api_errors.NotFoundError, 404, "Not found"),
+    (job_errors.AuthError, 401, "Not authenticated"),
+    (job_errors.NotFoundError, 404, "Not found"),
     (api_errors.MethodNotAllowedError, 405, "Method not allowed"),
-    (api_errors.IdempotencyConflictError, 422, "Idempotency key reused"),
-    (api_errors.RateLimitedError, 429, "Too many requests"),
+    (job_errors.IdempotencyConflictError, 422, "Idempotency key reused"),
+    (job_errors.RateLimitedError, 429, "Too many requests"),
     (ProviderUnavailableError, 503, "Model unavailable"),
     (InvalidOutputError, 502, "Model output invalid"),
     (PartialResultError, 502, "Partial result"),
     (ProviderError, 502, "Model error"),
-    (api_errors.DeadlineExceededError, 504, "Deadline exceeded"),
+    (job_errors.DeadlineExceededError, 504, "Deadline exceeded"),
 ]
 
 
@@ -139,7 +140,7 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     err: SummariserError
     if exc.status_code == 404:
-        err = api_errors.NotFoundError(f"No route {request.url.path}; see /docs.")
+        err = job_errors.NotFoundError(f"No route {request.url.path}; see /docs.")
     elif exc.status_code == 405:
         err = api_errors.MethodNotAllowedError(f"{request.method} is not allowed here.")
     else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -49,3 +49,12 @@ class LLM(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class SupportsHealth(Protocol):
+    """A model that can tell whether its endpoint answers (used by readiness probes)."""
+
+    async def health(self, timeout_s: float) -> None:
+        """Return when the endpoint answers; raise ``ProviderUnavailableError`` otherwise."""
+        ...

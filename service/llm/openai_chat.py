@@ -37,6 +37,21 @@ class OpenAIChatLLM:
     async def aclose(self) -> None:
         await self._client.close()
 
+    async def health(self, timeout_s: float = 3.0) -> None:
+        """Ask the endpoint's ``/models`` (llama.cpp's server answers it too), without retries.
+
+        Raises:
+            ProviderUnavailableError: unreachable, timed out, or a 5xx answer. A 4xx answer (some
+                gateways have no ``/models``) means the endpoint is up.
+        """
+        try:
+            await self._client.with_options(timeout=timeout_s, max_retries=0).models.list()
+        except openai.APIStatusError as exc:
+            if exc.status_code >= 500:
+                raise ProviderUnavailableError(f"HTTP {exc.status_code}") from exc
+        except openai.APIError as exc:
+            raise ProviderUnavailableError(type(exc).__name__) from exc
+
     async def complete(
         self, messages: list[Message], schema: type[T], *, max_tokens: int, name: str
     ) -> Completion[T]:

@@ -1,16 +1,20 @@
-"""Durable jobs: queued -> running -> succeeded | failed, claimed atomically by the worker."""
+"""Durable jobs: queued -> running -> succeeded | failed, claimed atomically by a worker.
+
+Every function returns plain ``JobRecord`` / ``BatchRecord`` objects, never ORM rows.
+"""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
 
 from service.store.db import Database
-from service.store.models import Batch, Job, utcnow
+from service.store.models import Batch, Job, UsageRecord, utcnow
+from service.store.types import BatchRecord, JobRecord, UsageEntry
 
 TERMINAL = frozenset({"succeeded", "failed"})
 
@@ -45,15 +49,18 @@ def _job(new: NewJob, batch_id: str | None = None, index: int | None = None) -> 
     )
 
 
-def create_job(db: Database, new: NewJob) -> Job:
+def create_job(db: Database, new: NewJob) -> JobRecord:
     """Persist a queued job and return it."""
     job = _job(new)
     with db.session() as s:
         s.add(job)
-    return job
+        s.flush()
+        return JobRecord.from_row(job)
 
 
-def create_batch(db: Database, owner: str | None, items: list[NewJob]) -> tuple[Batch, list[Job]]:
+def create_batch(
+    db: Database, owner: str | None, items: list[NewJob]
+) -> tuple[BatchRecord, list[JobRecord]]:
     """Persist a batch and one queued job per item, in one transaction."""
     batch = Batch(id=uuid.uuid4().hex, api_key_id=owner, created_at=utcnow())
     with db.session() as s:
@@ -61,31 +68,38 @@ def create_batch(db: Database, owner: str | None, items: list[NewJob]) -> tuple[
         s.flush()
         jobs = [_job(item, batch.id, i) for i, item in enumerate(items)]
         s.add_all(jobs)
-    return batch, jobs
+        s.flush()
+        return BatchRecord.from_row(batch), [JobRecord.from_row(j) for j in jobs]
 
 
-def get_job(db: Database, job_id: str, owner: str | None = None) -> Job | None:
+def get_job(db: Database, job_id: str, owner: str | None = None) -> JobRecord | None:
     """The job, or None when it does not exist or belongs to another key."""
     with db.session() as s:
         job = s.get(Job, job_id)
-    if job is None or (owner is not None and job.api_key_id != owner):
-        return None
-    return job
+        if job is None or (owner is not None and job.api_key_id != owner):
+            return None
+        return JobRecord.from_row(job)
 
 
-def get_batch(db: Database, batch_id: str, owner: str | None) -> tuple[Batch, list[Job]] | None:
+def get_jobs(db: Database, job_ids: list[str]) -> list[JobRecord]:
+    """The jobs with these ids that exist (any order)."""
+    with db.session() as s:
+        return [JobRecord.from_row(j) for j in s.scalars(select(Job).where(Job.id.in_(job_ids)))]
+
+
+def get_batch(
+    db: Database, batch_id: str, owner: str | None
+) -> tuple[BatchRecord, list[JobRecord]] | None:
     """The batch and its jobs in submission order, or None (missing or another key's)."""
     with db.session() as s:
         batch = s.get(Batch, batch_id)
         if batch is None or (owner is not None and batch.api_key_id != owner):
             return None
-        jobs = list(
-            s.scalars(select(Job).where(Job.batch_id == batch_id).order_by(Job.batch_index))
-        )
-    return batch, jobs
+        jobs = s.scalars(select(Job).where(Job.batch_id == batch_id).order_by(Job.batch_index))
+        return BatchRecord.from_row(batch), [JobRecord.from_row(j) for j in jobs]
 
 
-def claim_jobs(db: Database, limit: int) -> list[Job]:
+def claim_jobs(db: Database, limit: int) -> list[JobRecord]:
     """Atomically move up to ``limit`` oldest queued jobs to running and return them."""
     claimed: list[str] = []
     with db.session() as s:
@@ -102,6 +116,26 @@ def claim_jobs(db: Database, limit: int) -> list[Job]:
             if res.rowcount == 1:  # type: ignore[attr-defined]
                 claimed.append(job_id)
     return [job for job_id in claimed if (job := get_job(db, job_id)) is not None]
+
+
+def claim_job(db: Database, job_id: str, *, take_over: bool = False) -> JobRecord | None:
+    """Move one job to running (counting an attempt) and return it; None if it is not claimable.
+
+    Args:
+        db: The database.
+        job_id: The job a queue message names.
+        take_over: Also claim a job left ``running`` (its previous worker is known to be gone).
+    """
+    states = ("queued", "running") if take_over else ("queued",)
+    with db.session() as s:
+        res = s.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status.in_(states))
+            .values(status="running", started_at=utcnow(), attempts=Job.attempts + 1)
+        )
+        if res.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+    return get_job(db, job_id)
 
 
 def retry_later(db: Database, job_id: str, delay_s: float) -> None:
@@ -143,11 +177,16 @@ def finish_job(
     error: dict[str, Any] | None = None,
     content_hash: str | None = None,
     cached: bool = False,
-) -> Job | None:
-    """Mark a job succeeded (no ``error``) or failed and store its result or error."""
+    usage: UsageEntry | None = None,
+) -> JobRecord | None:
+    """Mark a running job succeeded (no ``error``) or failed, with its usage, in one transaction.
+
+    Returns None, and writes nothing, when the job is not running (already finished by another
+    worker, or unknown): a job is finished and its usage booked exactly once.
+    """
     with db.session() as s:
-        job = s.get(Job, job_id)
-        if job is None:
+        job = s.get(Job, job_id, with_for_update=True)
+        if job is None or job.status != "running":
             return None
         job.status = "failed" if error else "succeeded"
         job.result, job.error = result, error
@@ -156,7 +195,10 @@ def finish_job(
         if not error and job.chunks_total is not None:
             job.chunks_done = job.chunks_total
         job.stage = "done"
-    return job
+        if usage is not None:
+            s.add(UsageRecord(**{k: v for k, v in asdict(usage).items() if v is not None}))
+        s.flush()
+        return JobRecord.from_row(job)
 
 
 def queue_depth(db: Database) -> dict[str, int]:
@@ -172,12 +214,13 @@ def queue_depth(db: Database) -> dict[str, int]:
     return depth
 
 
-def pending_webhooks(db: Database) -> list[Job]:
+def pending_webhooks(db: Database) -> list[JobRecord]:
     """Finished jobs whose webhook was not yet delivered (e.g. cut off by a restart)."""
     with db.session() as s:
-        return list(
-            s.scalars(select(Job).where(Job.status.in_(TERMINAL), Job.webhook_state == "pending"))
+        rows = s.scalars(
+            select(Job).where(Job.status.in_(TERMINAL), Job.webhook_state == "pending")
         )
+        return [JobRecord.from_row(j) for j in rows]
 
 
 def set_webhook_state(db: Database, job_id: str, state: str) -> None:

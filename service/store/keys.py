@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 
 from service.store.db import Database
 from service.store.models import ApiKey, utcnow
+from service.store.types import KeyRecord
 
 TOKEN_PREFIX = "sk_"
 
@@ -25,7 +26,7 @@ def create_key(
     *,
     rate_limit_per_minute: int | None = None,
     token_budget_per_day: int | None = None,
-) -> tuple[ApiKey, str]:
+) -> tuple[KeyRecord, str]:
     """Create a key; the plaintext token is returned once and never stored.
 
     Args:
@@ -50,25 +51,29 @@ def create_key(
     )
     with db.session() as s:
         s.add(key)
-    return key, token
+        s.flush()
+        return KeyRecord.from_row(key), token
 
 
-def find_key(db: Database, token: str) -> ApiKey | None:
+def find_key(db: Database, token: str) -> KeyRecord | None:
     """The key whose hash matches ``token`` (revoked or not), or None."""
     with db.session() as s:
-        return s.scalar(select(ApiKey).where(ApiKey.key_hash == hash_token(token)))
+        key = s.scalar(select(ApiKey).where(ApiKey.key_hash == hash_token(token)))
+        return KeyRecord.from_row(key) if key else None
 
 
-def list_keys(db: Database) -> list[ApiKey]:
+def list_keys(db: Database) -> list[KeyRecord]:
     """Every key, oldest first."""
     with db.session() as s:
-        return list(s.scalars(select(ApiKey).order_by(ApiKey.created_at)))
+        return [
+            KeyRecord.from_row(k) for k in s.scalars(select(ApiKey).order_by(ApiKey.created_at))
+        ]
 
 
-def revoke_key(db: Database, ident: str) -> ApiKey | None:
+def revoke_key(db: Database, ident: str) -> KeyRecord | None:
     """Revoke the key with this id or token prefix; returns it, or None if none matched."""
     with db.session() as s:
         key = s.scalar(select(ApiKey).where(or_(ApiKey.id == ident, ApiKey.key_prefix == ident)))
         if key is not None and key.revoked_at is None:
             key.revoked_at = utcnow()
-        return key
+        return KeyRecord.from_row(key) if key else None

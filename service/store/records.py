@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from service.store.db import Database
 from service.store.models import CachedResult, IdempotencyKey, UsageRecord, WebhookDelivery
+from service.store.types import DeliveryEntry, IdempotencyRecord, UsageEntry
 
 
 def get_result(db: Database, content_hash: str) -> dict[str, Any] | None:
@@ -32,7 +33,7 @@ def put_result(db: Database, content_hash: str, result: dict[str, Any]) -> None:
 
 def claim_idempotency_key(
     db: Database, owner: str, key: str, request_hash: str, job_id: str | None = None
-) -> IdempotencyKey:
+) -> IdempotencyRecord:
     """Store ``key`` for ``owner``, or return the row stored earlier under it.
 
     The caller compares ``request_hash`` of the returned row with its own to detect reuse of a
@@ -46,10 +47,10 @@ def claim_idempotency_key(
                 )
             )
             if existing is not None:
-                return existing
+                return IdempotencyRecord.from_row(existing)
             row = IdempotencyKey(owner=owner, key=key, request_hash=request_hash, job_id=job_id)
             s.add(row)
-        return row
+            return IdempotencyRecord.from_row(row)
     except IntegrityError:  # lost a race with an identical request: read the winner's row
         return claim_idempotency_key(db, owner, key, request_hash, job_id)
 
@@ -66,10 +67,14 @@ class UsageTotals:
     cached: int = 0
 
 
-def record_usage(db: Database, record: UsageRecord) -> None:
+def _values(entry: UsageEntry | DeliveryEntry) -> dict[str, Any]:
+    return {k: v for k, v in asdict(entry).items() if v is not None or k != "created_at"}
+
+
+def record_usage(db: Database, entry: UsageEntry) -> None:
     """Append one usage record."""
     with db.session() as s:
-        s.add(record)
+        s.add(UsageRecord(**_values(entry)))
 
 
 def usage_totals(db: Database, owner: str | None, since: datetime | None = None) -> UsageTotals:
@@ -89,36 +94,46 @@ def usage_totals(db: Database, owner: str | None, since: datetime | None = None)
     return UsageTotals(int(n), int(calls), int(t_in), int(t_out), float(cost), int(cached))
 
 
-def recent_usage(db: Database, owner: str | None, limit: int = 50) -> list[UsageRecord]:
+def recent_usage(db: Database, owner: str | None, limit: int = 50) -> list[UsageEntry]:
     """The newest usage records of one key."""
     where = UsageRecord.api_key_id.is_(None) if owner is None else UsageRecord.api_key_id == owner
     with db.session() as s:
-        return list(
-            s.scalars(select(UsageRecord).where(where).order_by(UsageRecord.id.desc()).limit(limit))
+        rows = s.scalars(
+            select(UsageRecord).where(where).order_by(UsageRecord.id.desc()).limit(limit)
         )
+        return [UsageEntry.from_row(r) for r in rows]
 
 
-def record_delivery(db: Database, delivery: WebhookDelivery) -> None:
+def record_delivery(db: Database, delivery: DeliveryEntry) -> None:
     """Append one webhook delivery attempt to the log."""
     with db.session() as s:
-        s.add(delivery)
+        s.add(WebhookDelivery(**_values(delivery)))
 
 
-def list_deliveries(db: Database, job_id: str) -> list[WebhookDelivery]:
+def list_deliveries(db: Database, job_id: str) -> list[DeliveryEntry]:
     """Every delivery attempt for a job, oldest first."""
     with db.session() as s:
-        return list(
-            s.scalars(
-                select(WebhookDelivery)
-                .where(WebhookDelivery.job_id == job_id)
-                .order_by(WebhookDelivery.id)
-            )
+        rows = s.scalars(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.job_id == job_id)
+            .order_by(WebhookDelivery.id)
         )
+        return [DeliveryEntry.from_row(r) for r in rows]
 
 
-def find_idempotency_key(db: Database, owner: str, key: str) -> IdempotencyKey | None:
+def find_idempotency_key(db: Database, owner: str, key: str) -> IdempotencyRecord | None:
     """The row stored under ``key`` for ``owner``, or None."""
     with db.session() as s:
-        return s.scalar(
+        row = s.scalar(
             select(IdempotencyKey).where(IdempotencyKey.owner == owner, IdempotencyKey.key == key)
         )
+        return IdempotencyRecord.from_row(row) if row else None
+
+
+def webhook_secret(db: Database, key_id: str) -> str | None:
+    """The webhook signing secret of an API key, or None when the key does not exist."""
+    from service.store.models import ApiKey
+
+    with db.session() as s:
+        key = s.get(ApiKey, key_id)
+        return key.webhook_secret if key else None

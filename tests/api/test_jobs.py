@@ -10,8 +10,8 @@ import httpx
 from api_fakes import ARTICLE, FakeLLM, WebhookReceiver
 from fastapi import FastAPI
 
-from service.api.webhooks import verify
 from service.errors import InvalidOutputError, ProviderUnavailableError
+from service.jobs.webhooks import verify
 from service.store.keys import create_key, find_key
 
 

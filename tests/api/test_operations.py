@@ -10,7 +10,7 @@ import pytest
 from api_fakes import ARTICLE, FakeOpenAI, make_settings
 
 from service.api import create_app
-from service.api.logs import configure_logging
+from service.jobs.logs import configure_logging
 
 
 async def test_healthz(client: httpx.AsyncClient) -> None:

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from api_fakes import ARTICLE, FakeOpenAI, WebhookReceiver
 
-from service.api.webhooks import verify
+from service.jobs.webhooks import verify
 
 pytestmark = pytest.mark.server
 SUMMARISE = str(Path(sys.executable).parent / "summarise")

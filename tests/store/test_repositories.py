@@ -9,7 +9,7 @@ import pytest
 from service.store import Database
 from service.store import jobs as job_store
 from service.store.keys import create_key, find_key, hash_token, list_keys, revoke_key
-from service.store.models import Job, UsageRecord, WebhookDelivery
+from service.store.models import Job
 from service.store.records import (
     claim_idempotency_key,
     find_idempotency_key,
@@ -20,6 +20,7 @@ from service.store.records import (
     record_usage,
     usage_totals,
 )
+from service.store.types import DeliveryEntry, UsageEntry
 
 
 @pytest.fixture
@@ -94,8 +95,10 @@ def test_usage_totals(db: Database) -> None:
     key, _ = create_key(db, "cms")
     record_usage(
         db,
-        UsageRecord(
+        UsageEntry(
             api_key_id=key.id,
+            request_id=None,
+            job_id=None,
             endpoint="summaries",
             llm_calls=2,
             tokens_in=100,
@@ -106,8 +109,10 @@ def test_usage_totals(db: Database) -> None:
     )
     record_usage(
         db,
-        UsageRecord(
+        UsageEntry(
             api_key_id=key.id,
+            request_id=None,
+            job_id=None,
             endpoint="summaries",
             llm_calls=0,
             tokens_in=0,
@@ -128,7 +133,7 @@ def test_delivery_log(db: Database) -> None:
     for n in (1, 2):
         record_delivery(
             db,
-            WebhookDelivery(
+            DeliveryEntry(
                 delivery_id="d",
                 job_id=job.id,
                 url="http://x",

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from service.api.deps import StateDep
-from service.api.health import readiness, refresh_queue_gauge
-from service.api.models import Readiness
+from service.api.deps import ServicesDep
+from service.jobs.health import readiness, refresh_queue_gauge
+from service.jobs.models import Readiness
 
 router = APIRouter(tags=["operations"])
 
@@ -25,9 +25,9 @@ async def healthz() -> dict[str, str]:
     summary="Readiness",
     responses={503: {"model": Readiness, "description": "Not ready."}},
 )
-async def readyz(state: StateDep) -> JSONResponse:
+async def readyz(services: ServicesDep) -> JSONResponse:
     """Ready when the database answers and the model is reachable; `503` otherwise."""
-    result = await readiness(state)
+    result = await readiness(services)
     return JSONResponse(result.model_dump(), status_code=200 if result.ready else 503)
 
 
@@ -37,7 +37,7 @@ async def readyz(state: StateDep) -> JSONResponse:
     response_class=Response,
     responses={200: {"content": {"text/plain": {}}}},
 )
-async def metrics(state: StateDep) -> Response:
+async def metrics(services: ServicesDep) -> Response:
     """Requests, latencies, LLM calls/tokens/errors, queue depth, cache hits, webhooks."""
-    await refresh_queue_gauge(state)
-    return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    await refresh_queue_gauge(services)
+    return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)

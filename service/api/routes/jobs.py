@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Request, Response, status
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from service.api.deps import IdempotencyKeyDep, PrincipalDep, StateDep, SubmitterDep, WorkerDep
-from service.api.events import job_events
-from service.api.jobs_read import read_deliveries, read_job
-from service.api.models import DeliveryView, JobRequest, JobView
+from service.api.deps import IdempotencyKeyDep, PrincipalDep, ServicesDep, SubmitterDep
 from service.api.responses import ERRORS, SSE_RESPONSE
-from service.api.submit import Caller, submit_job
-from service.api.views import job_view
+from service.jobs.events import job_events
+from service.jobs.models import DeliveryView, JobRequest, JobView
+from service.jobs.reads import read_deliveries, read_job
+from service.jobs.submit import Caller, submit_job
+from service.jobs.views import job_view
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
@@ -29,8 +29,7 @@ async def create_job(
     body: JobRequest,
     request: Request,
     response: Response,
-    state: StateDep,
-    worker: WorkerDep,
+    services: ServicesDep,
     principal: SubmitterDep,
     idempotency_key: IdempotencyKeyDep = None,
 ) -> JobView:
@@ -40,7 +39,7 @@ async def create_job(
     request with the same `Idempotency-Key` returns the same job (`Idempotent-Replayed: true`).
     """
     caller = Caller(principal, request.state.request_id, idempotency_key)
-    job, replayed = await submit_job(state, worker, body, caller)
+    job, replayed = await submit_job(services, body, caller)
     view = job_view(job)
     response.headers["Location"] = view.links["self"]
     if replayed:
@@ -51,9 +50,9 @@ async def create_job(
 @router.get(
     "/{job_id}", response_model=JobView, summary="Job status, progress and result", responses=ERRORS
 )
-async def get_job(job_id: str, state: StateDep, principal: PrincipalDep) -> JobView:
+async def get_job(job_id: str, services: ServicesDep, principal: PrincipalDep) -> JobView:
     """Status (`queued|running|succeeded|failed`), progress in chunks, and the result."""
-    return job_view(await read_job(state, job_id, principal))
+    return job_view(await read_job(services, job_id, principal))
 
 
 @router.get(
@@ -62,12 +61,14 @@ async def get_job(job_id: str, state: StateDep, principal: PrincipalDep) -> JobV
     responses={**ERRORS, **SSE_RESPONSE},
     response_class=EventSourceResponse,
 )
-async def stream_job(job_id: str, state: StateDep, principal: PrincipalDep) -> EventSourceResponse:
+async def stream_job(
+    job_id: str, services: ServicesDep, principal: PrincipalDep
+) -> EventSourceResponse:
     """`progress` events while the job runs, then one `succeeded` or `failed` event with the job."""
-    job = await read_job(state, job_id, principal)
+    job = await read_job(services, job_id, principal)
 
     async def events() -> AsyncIterator[ServerSentEvent]:
-        async for name, view in job_events(state, job.id):
+        async for name, view in job_events(services, job.id):
             yield ServerSentEvent(data=view.model_dump_json(), event=name)
 
     return EventSourceResponse(events(), ping=15)
@@ -80,7 +81,7 @@ async def stream_job(job_id: str, state: StateDep, principal: PrincipalDep) -> E
     responses=ERRORS,
 )
 async def get_deliveries(
-    job_id: str, state: StateDep, principal: PrincipalDep
+    job_id: str, services: ServicesDep, principal: PrincipalDep
 ) -> list[DeliveryView]:
     """Every attempt to deliver the job's webhook: status code, error, duration."""
-    return await read_deliveries(state, job_id, principal)
+    return await read_deliveries(services, job_id, principal)

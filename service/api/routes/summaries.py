@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from service.api.deps import IdempotencyKeyDep, StateDep, SubmitterDep
-from service.api.models import SummaryRequest
+from service.api.deps import IdempotencyKeyDep, ServicesDep, SubmitterDep
 from service.api.responses import ERRORS
-from service.api.submit import Caller, summarise_now
+from service.jobs.models import SummaryRequest
+from service.jobs.submit import Caller, summarise_now
 from service.schema import StructuredSummary
 
 router = APIRouter(prefix="/v1", tags=["summaries"])
@@ -23,7 +23,7 @@ async def create_summary(
     body: SummaryRequest,
     request: Request,
     response: Response,
-    state: StateDep,
+    services: ServicesDep,
     principal: SubmitterDep,
     idempotency_key: IdempotencyKeyDep = None,
 ) -> StructuredSummary:
@@ -33,6 +33,6 @@ async def create_summary(
     calling the model (`X-Summariser-Cached: true`). Long articles: use `POST /v1/jobs`.
     """
     caller = Caller(principal, request.state.request_id, idempotency_key)
-    outcome = await summarise_now(state, body, caller)
+    outcome = await summarise_now(services, body, caller)
     response.headers["X-Summariser-Cached"] = str(outcome.cached).lower()
     return outcome.summary

@@ -5,23 +5,22 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from service.api.auth import Principal
-from service.api.errors import (
+from service.errors import InputError
+from service.jobs.auth import Principal
+from service.jobs.context import Services
+from service.jobs.errors import (
     BatchTooLargeError,
     DeadlineExceededError,
     IdempotencyConflictError,
     JobNotFoundError,
     WebhookSecretMissingError,
 )
-from service.api.models import BatchRequest, JobRequest, SummaryRequest
-from service.api.runner import Outcome, RunContext, canonical_hash, run_summary, validate_article
-from service.api.state import AppState
-from service.api.worker import JobWorker
-from service.errors import InputError
+from service.jobs.models import BatchRequest, JobRequest, SummaryRequest
+from service.jobs.runner import Outcome, RunContext, canonical_hash, run_and_book, validate_article
 from service.schema import ArticleInput
 from service.store import jobs as job_store
-from service.store.models import Batch, Job
 from service.store.records import claim_idempotency_key, find_idempotency_key
+from service.store.types import BatchRecord, JobRecord
 
 
 @dataclass
@@ -37,12 +36,12 @@ def _article(body: SummaryRequest) -> ArticleInput:
     return ArticleInput.model_validate(body.model_dump(include=set(ArticleInput.model_fields)))
 
 
-async def _check_key(state: AppState, caller: Caller, request_hash: str) -> str | None:
+async def _check_key(services: Services, caller: Caller, request_hash: str) -> str | None:
     """The job id stored under the caller's idempotency key (None: first use or no key)."""
     if caller.idempotency_key is None:
         return None
     row = await asyncio.to_thread(
-        find_idempotency_key, state.db, caller.principal.owner, caller.idempotency_key
+        find_idempotency_key, services.db, caller.principal.owner, caller.idempotency_key
     )
     if row is None:
         return None
@@ -53,27 +52,27 @@ async def _check_key(state: AppState, caller: Caller, request_hash: str) -> str 
     return row.job_id or ""
 
 
-async def summarise_now(state: AppState, body: SummaryRequest, caller: Caller) -> Outcome:
+async def summarise_now(services: Services, body: SummaryRequest, caller: Caller) -> Outcome:
     """Summarise within ``sync_deadline_s``; identical content comes from the store.
 
     Raises:
         DeadlineExceededError: the deadline passed (the client should use a job instead).
     """
     article = _article(body)
-    await validate_article(article, state.settings)
+    await validate_article(article, services.settings)
     request_hash = canonical_hash({"summaries": body.model_dump(mode="json")})
-    if await _check_key(state, caller, request_hash) is None and caller.idempotency_key:
+    if await _check_key(services, caller, request_hash) is None and caller.idempotency_key:
         await asyncio.to_thread(
             claim_idempotency_key,
-            state.db,
+            services.db,
             caller.principal.owner,
             caller.idempotency_key,
             request_hash,
         )
     ctx = RunContext(caller.principal.key_id, caller.request_id, "summaries")
-    deadline = state.settings.sync_deadline_s
+    deadline = services.settings.sync_deadline_s
     try:
-        return await asyncio.wait_for(run_summary(state, article, ctx), deadline)
+        return await asyncio.wait_for(run_and_book(services, article, ctx), deadline)
     except TimeoutError as exc:
         raise DeadlineExceededError(
             f"The summary took longer than {deadline:g} s (SUMMARISER_SYNC_DEADLINE_S); "
@@ -90,22 +89,22 @@ def _require_secret(principal: Principal, callback_url: object) -> None:
 
 
 async def submit_job(
-    state: AppState, worker: JobWorker, body: JobRequest, caller: Caller
-) -> tuple[Job, bool]:
+    services: Services, body: JobRequest, caller: Caller
+) -> tuple[JobRecord, bool]:
     """Queue a job, or return the job already queued under the same idempotency key.
 
     Returns:
         The job and whether it was replayed from an earlier request.
     """
     request_hash = canonical_hash({"jobs": body.model_dump(mode="json")})
-    earlier = await _check_key(state, caller, request_hash)
+    earlier = await _check_key(services, caller, request_hash)
     if earlier:
-        job = await asyncio.to_thread(job_store.get_job, state.db, earlier)
+        job = await asyncio.to_thread(job_store.get_job, services.db, earlier)
         if job is None:
             raise JobNotFoundError(f"Job {earlier} of this idempotency key no longer exists.")
         return job, True
     article = _article(body)
-    await validate_article(article, state.settings)
+    await validate_article(article, services.settings)
     _require_secret(caller.principal, body.callback_url)
     new = job_store.NewJob(
         article=article.model_dump(mode="json"),
@@ -113,25 +112,25 @@ async def submit_job(
         callback_url=str(body.callback_url) if body.callback_url else None,
         request_id=caller.request_id,
     )
-    job = await asyncio.to_thread(job_store.create_job, state.db, new)
+    job = await asyncio.to_thread(job_store.create_job, services.db, new)
     if caller.idempotency_key:
         await asyncio.to_thread(
             claim_idempotency_key,
-            state.db,
+            services.db,
             caller.principal.owner,
             caller.idempotency_key,
             request_hash,
             job.id,
         )
-    worker.notify()
+    await services.dispatcher.dispatch([job.id])
     return job, False
 
 
 async def submit_batch(
-    state: AppState, worker: JobWorker, body: BatchRequest, caller: Caller
-) -> tuple[Batch, list[Job]]:
+    services: Services, body: BatchRequest, caller: Caller
+) -> tuple[BatchRecord, list[JobRecord]]:
     """Validate every item (errors name the item index), then queue one job per item."""
-    limit = state.settings.batch_max_items
+    limit = services.settings.batch_max_items
     if len(body.items) > limit:
         raise BatchTooLargeError(
             f"A batch holds at most {limit} items (SUMMARISER_BATCH_MAX_ITEMS); "
@@ -144,7 +143,7 @@ async def submit_batch(
     for index, item in enumerate(body.items):
         article = _article(item)
         try:
-            await validate_article(article, state.settings)
+            await validate_article(article, services.settings)
         except InputError as exc:
             exc.details["item"] = index
             exc.message = f"items[{index}]: {exc.message}"
@@ -159,7 +158,7 @@ async def submit_batch(
             )
         )
     batch, jobs = await asyncio.to_thread(
-        job_store.create_batch, state.db, caller.principal.key_id, items
+        job_store.create_batch, services.db, caller.principal.key_id, items
     )
-    worker.notify()
+    await services.dispatcher.dispatch([job.id for job in jobs])
     return batch, jobs

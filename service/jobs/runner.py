@@ -1,4 +1,4 @@
-"""Runs the pipeline for the API: intake validation, content-hash cache, usage accounting."""
+"""Runs the pipeline for a request or a job: intake validation, content-hash cache, usage."""
 
 from __future__ import annotations
 
@@ -10,18 +10,18 @@ from typing import Any
 
 import structlog
 
-from service.api.errors import MissingTextError
-from service.api.state import AppState
 from service.clean import load_article
 from service.config import Settings
 from service.errors import SummariserError
+from service.jobs.context import Services
+from service.jobs.errors import MissingTextError
 from service.llm.base import Usage
 from service.pipeline import ProgressCallback, summarise
 from service.schema import ArticleInput, StructuredSummary
-from service.store.models import UsageRecord
 from service.store.records import get_result, put_result, record_usage
+from service.store.types import UsageEntry
 
-log = structlog.get_logger("service.api")
+log = structlog.get_logger("service.jobs")
 
 # Article fields that can change the summary; ``url`` is only a label and is left out.
 _HASHED_FIELDS = ("text", "html", "title", "published_at", "language", "options")
@@ -49,11 +49,12 @@ async def validate_article(article: ArticleInput, settings: Settings) -> None:
 
 @dataclass
 class Outcome:
-    """A summary and whether it came from the store rather than the model."""
+    """A summary, whether it came from the store rather than the model, and what it cost."""
 
     summary: StructuredSummary
     cached: bool
     content_hash: str
+    usage: UsageEntry
 
 
 @dataclass
@@ -66,38 +67,65 @@ class RunContext:
     job_id: str | None = None
 
 
+class RunFailed(SummariserError):
+    """Carries the pipeline's error together with the usage it spent (booked by the caller)."""
+
+    def __init__(self, error: SummariserError, usage: UsageEntry) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.usage = usage
+
+
 async def run_summary(
-    state: AppState,
+    services: Services,
     article: ArticleInput,
     ctx: RunContext,
     progress: ProgressCallback | None = None,
 ) -> Outcome:
     """Summarise ``article``, or return the stored summary of identical content.
 
-    Usage is recorded for every run, cached and failed ones included.
+    The usage is returned, not booked, so that a job books it in the same transaction that
+    finishes it (exactly once, even when a worker dies and another takes over).
 
     Raises:
-        SummariserError: whatever the pipeline raised (after recording its usage).
+        RunFailed: the pipeline raised a ``SummariserError``; its usage is attached.
     """
-    llm = state.llm.get()
-    digest = content_hash(article, state.settings, llm.model_name)
-    stored = await asyncio.to_thread(get_result, state.db, digest)
+    llm = services.llm.get()
+    digest = content_hash(article, services.settings, llm.model_name)
+    stored = await asyncio.to_thread(get_result, services.db, digest)
     if stored is not None:
-        state.metrics.cache_hits.inc()
-        await _book(state, ctx, Usage(), cached=True)
+        services.metrics.cache_hits.inc()
         log.info("summary_cached", content_hash=digest[:12])
-        return Outcome(StructuredSummary.model_validate(stored), True, digest)
+        usage = usage_entry(services.settings, ctx, Usage(), cached=True)
+        return Outcome(StructuredSummary.model_validate(stored), True, digest, usage)
     try:
-        summary = await summarise(article, llm, state.settings, progress)
+        summary = await summarise(article, llm, services.settings, progress)
     except SummariserError as exc:
         spent = exc.details.get("usage")
-        await _book(state, ctx, spent if isinstance(spent, Usage) else Usage(), cached=False)
-        raise
+        usage = usage_entry(
+            services.settings, ctx, spent if isinstance(spent, Usage) else Usage(), cached=False
+        )
+        raise RunFailed(exc, usage) from exc
     meta = summary.meta
-    await _book(state, ctx, Usage(meta.tokens_in, meta.tokens_out, meta.llm_calls), cached=False)
+    spent = Usage(meta.tokens_in, meta.tokens_out, meta.llm_calls)
     if not meta.partial:
-        await asyncio.to_thread(put_result, state.db, digest, summary.model_dump(mode="json"))
-    return Outcome(summary, False, digest)
+        await asyncio.to_thread(put_result, services.db, digest, summary.model_dump(mode="json"))
+    return Outcome(summary, False, digest, usage_entry(services.settings, ctx, spent, cached=False))
+
+
+async def run_and_book(services: Services, article: ArticleInput, ctx: RunContext) -> Outcome:
+    """``run_summary`` for a request: its usage (also of a failure) is booked at once.
+
+    Raises:
+        SummariserError: whatever the pipeline raised.
+    """
+    try:
+        outcome = await run_summary(services, article, ctx)
+    except RunFailed as failed:
+        await asyncio.to_thread(record_usage, services.db, failed.usage)
+        raise failed.error from None
+    await asyncio.to_thread(record_usage, services.db, outcome.usage)
+    return outcome
 
 
 def cost_estimate(settings: Settings, tokens_in: int, tokens_out: int) -> float:
@@ -109,8 +137,9 @@ def cost_estimate(settings: Settings, tokens_in: int, tokens_out: int) -> float:
     )
 
 
-async def _book(state: AppState, ctx: RunContext, usage: Usage, *, cached: bool) -> None:
-    record = UsageRecord(
+def usage_entry(settings: Settings, ctx: RunContext, usage: Usage, *, cached: bool) -> UsageEntry:
+    """The usage record of one run."""
+    return UsageEntry(
         api_key_id=ctx.key_id,
         request_id=ctx.request_id,
         job_id=ctx.job_id,
@@ -119,6 +148,5 @@ async def _book(state: AppState, ctx: RunContext, usage: Usage, *, cached: bool)
         tokens_in=usage.prompt_tokens,
         tokens_out=usage.completion_tokens,
         cached=cached,
-        cost_estimate=cost_estimate(state.settings, usage.prompt_tokens, usage.completion_tokens),
+        cost_estimate=cost_estimate(settings, usage.prompt_tokens, usage.completion_tokens),
     )
-    await asyncio.to_thread(record_usage, state.db, record)

@@ -15,11 +15,11 @@ import httpx
 import structlog
 from tenacity import AsyncRetrying, RetryError, stop_after_attempt, wait_exponential
 
-from service.api.state import AppState
-from service.api.views import job_view
+from service.jobs.context import Services
+from service.jobs.views import job_view
 from service.store import jobs as job_store
-from service.store.models import ApiKey, Job, WebhookDelivery
-from service.store.records import record_delivery
+from service.store.records import record_delivery, webhook_secret
+from service.store.types import DeliveryEntry, JobRecord
 
 log = structlog.get_logger("service.webhooks")
 SIGNATURE_HEADER = "X-Summariser-Signature"
@@ -48,11 +48,11 @@ class DeliveryFailed(Exception):
 class WebhookSender:
     """Delivers job webhooks in background tasks."""
 
-    def __init__(self, state: AppState) -> None:
-        self.state = state
+    def __init__(self, services: Services) -> None:
+        self.services = services
         self._tasks: set[asyncio.Task[bool]] = set()
 
-    def schedule(self, job: Job) -> None:
+    def schedule(self, job: JobRecord) -> None:
         """Deliver the webhook of a finished job in the background (if it has a callback)."""
         if not job.callback_url or job.webhook_state != "pending":
             return
@@ -67,9 +67,9 @@ class WebhookSender:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
 
-    async def deliver(self, job: Job) -> bool:
+    async def deliver(self, job: JobRecord) -> bool:
         """POST the job to its callback URL until it answers 2xx or the attempts run out."""
-        settings = self.state.settings
+        settings = self.services.settings
         secret = await asyncio.to_thread(self._secret, job)
         event = f"job.{job.status}"
         body = json.dumps({"event": event, "job": job_view(job).model_dump(mode="json")}).encode()
@@ -87,21 +87,23 @@ class WebhookSender:
             except RetryError:
                 ok = False
             await asyncio.to_thread(
-                job_store.set_webhook_state, self.state.db, job.id, "delivered" if ok else "failed"
+                job_store.set_webhook_state,
+                self.services.db,
+                job.id,
+                "delivered" if ok else "failed",
             )
             log.info("webhook_done", ok=ok)
             return ok
 
-    def _secret(self, job: Job) -> str:
+    def _secret(self, job: JobRecord) -> str:
         if job.api_key_id is not None:
-            with self.state.db.session() as s:
-                key = s.get(ApiKey, job.api_key_id)
-                if key is not None:
-                    return key.webhook_secret
-        return self.state.settings.webhook_secret or ""
+            secret = webhook_secret(self.services.db, job.api_key_id)
+            if secret is not None:
+                return secret
+        return self.services.settings.webhook_secret or ""
 
     async def _attempt(
-        self, job: Job, secret: str, event: str, body: bytes, delivery_id: str, n: int
+        self, job: JobRecord, secret: str, event: str, body: bytes, delivery_id: str, n: int
     ) -> None:
         assert job.callback_url is not None
         ts = int(time.time())
@@ -115,7 +117,7 @@ class WebhookSender:
         }
         start = time.perf_counter()
         status, error = await self._post(job.callback_url, body, headers)
-        row = WebhookDelivery(
+        row = DeliveryEntry(
             delivery_id=delivery_id,
             job_id=job.id,
             url=job.callback_url,
@@ -126,8 +128,8 @@ class WebhookSender:
             error=error,
             duration_ms=int((time.perf_counter() - start) * 1000),
         )
-        await asyncio.to_thread(record_delivery, self.state.db, row)
-        self.state.metrics.webhooks.labels(outcome="ok" if error is None else "error").inc()
+        await asyncio.to_thread(record_delivery, self.services.db, row)
+        self.services.metrics.webhooks.labels(outcome="ok" if error is None else "error").inc()
         if error is not None:
             log.info("webhook_attempt_failed", attempt=n, error=error)
             raise DeliveryFailed(error)
@@ -137,7 +139,7 @@ class WebhookSender:
     ) -> tuple[int | None, str | None]:
         """Send one attempt; returns the status code and an error (None on 2xx)."""
         try:
-            resp = await self.state.webhook_client().post(url, content=body, headers=headers)
+            resp = await self.services.webhook_client().post(url, content=body, headers=headers)
         except httpx.HTTPError as exc:
             return None, f"{type(exc).__name__}: {exc}"[:500]
         ok = 200 <= resp.status_code < 300

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 from dataclasses import asdict
 
-from service.api.auth import Principal, start_of_day
-from service.api.models import UsageRecordView, UsageTotalsView, UsageView
-from service.api.state import AppState
-from service.api.views import utc
+from service.jobs.auth import Principal, start_of_day
+from service.jobs.context import Services
+from service.jobs.models import UsageRecordView, UsageTotalsView, UsageView
+from service.jobs.views import utc
 from service.store.records import recent_usage, usage_totals
 
 
-async def usage_view(state: AppState, principal: Principal) -> UsageView:
+async def usage_view(state: Services, principal: Principal) -> UsageView:
     """Today's and all-time totals, the key's limits, and its 50 latest usage records."""
     db, key_id = state.db, principal.key_id
     today = await asyncio.to_thread(usage_totals, db, key_id, start_of_day())

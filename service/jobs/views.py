@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 
-from service.api.models import BatchView, DeliveryView, ErrorInfo, JobView, Progress
+from service.jobs.models import BatchView, DeliveryView, ErrorInfo, JobView, Progress
 from service.schema import StructuredSummary
-from service.store.models import Batch, Job, WebhookDelivery
+from service.store.types import BatchRecord, DeliveryEntry, JobRecord
 
 API_PREFIX = "/v1"
 
@@ -25,7 +25,7 @@ def job_links(job_id: str) -> dict[str, str]:
     return {"self": base, "events": f"{base}/events", "deliveries": f"{base}/deliveries"}
 
 
-def job_view(job: Job) -> JobView:
+def job_view(job: JobRecord) -> JobView:
     """The public view of a job."""
     result = StructuredSummary.model_validate(job.result) if job.result else None
     failed = job.status == "failed"
@@ -50,7 +50,7 @@ def job_view(job: Job) -> JobView:
     )
 
 
-def batch_view(batch: Batch, jobs: list[Job]) -> BatchView:
+def batch_view(batch: BatchRecord, jobs: list[JobRecord]) -> BatchView:
     """The public view of a batch with per-item status."""
     counts = Counter(job.status for job in jobs)
     return BatchView(
@@ -61,7 +61,7 @@ def batch_view(batch: Batch, jobs: list[Job]) -> BatchView:
     )
 
 
-def delivery_view(d: WebhookDelivery) -> DeliveryView:
+def delivery_view(d: DeliveryEntry) -> DeliveryView:
     """The public view of one webhook delivery attempt."""
     return DeliveryView(
         delivery_id=d.delivery_id,

@@ -6,9 +6,10 @@ import asyncio
 
 import structlog
 
-from service.api.metrics import MeteredLLM, Metrics
 from service.config import Settings
 from service.errors import ConfigError, ProviderUnavailableError, SummariserError
+from service.jobs.limits import LimitedLLM, ProviderLimiter
+from service.jobs.metrics import MeteredLLM, Metrics
 from service.llm.base import LLM
 
 log = structlog.get_logger("service.api")
@@ -21,7 +22,7 @@ class LLMHolder:
         self.settings = settings
         self.metrics = metrics
         self.given = llm is not None
-        self._llm: LLM | None = MeteredLLM(llm, metrics) if llm is not None else None
+        self._llm: LLM | None = self._wrap(llm) if llm is not None else None
         self._ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.error: str | None = None
@@ -39,7 +40,7 @@ class LLMHolder:
         delay = 2.0
         while True:
             try:
-                self._llm = MeteredLLM(await open_llm(self.settings), self.metrics)
+                self._llm = self._wrap(await open_llm(self.settings))
                 self.error = None
                 self._ready.set()
                 log.info("llm_ready", model=self._llm.model_name)
@@ -56,6 +57,19 @@ class LLMHolder:
                 log.exception("llm_open_failed", retry_in_s=delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 60.0)
+
+    def _wrap(self, llm: LLM) -> LLM:
+        """Meter every call and, when limits are configured, take the provider's shared slots."""
+        settings = self.settings
+        limiter = ProviderLimiter(
+            settings.llm_base_url or "embedded",
+            requests=settings.llm_requests_per_minute,
+            tokens=settings.llm_tokens_per_minute,
+            window_s=settings.llm_rate_window_s,
+            redis_url=settings.shared_redis_url,
+        )
+        inner: LLM = LimitedLLM(llm, limiter) if limiter.active else llm
+        return MeteredLLM(inner, self.metrics)
 
     @property
     def ready(self) -> bool:

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import math
-import time
-from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from service.api.errors import (
+from service.config import Settings
+from service.jobs.errors import (
     AuthError,
     InvalidKeyError,
-    RateLimitedError,
     RevokedKeyError,
     TokenBudgetExceededError,
 )
-from service.config import Settings
 from service.store import Database
 from service.store.keys import find_key
 from service.store.records import usage_totals
@@ -72,29 +69,6 @@ async def authenticate(authorization: str | None, settings: Settings, db: Databa
         key.rate_limit_per_minute or settings.rate_limit_per_minute,
         key.token_budget_per_day or settings.token_budget_per_day,
     )
-
-
-class RateLimiter:
-    """A sliding one-minute window of request times per key (in this server process)."""
-
-    def __init__(self, window_s: float = 60.0) -> None:
-        self.window_s = window_s
-        self._hits: defaultdict[str, deque[float]] = defaultdict(deque)
-
-    def hit(self, owner: str, limit: int) -> None:
-        """Count one request, or raise ``RateLimitedError`` with the seconds until a slot frees."""
-        now = time.monotonic()
-        hits = self._hits[owner]
-        while hits and hits[0] <= now - self.window_s:
-            hits.popleft()
-        if len(hits) >= limit:
-            wait = math.ceil(hits[0] + self.window_s - now)
-            raise RateLimitedError(
-                f"Rate limit of {limit} requests per minute reached; retry in {wait} s.",
-                retry_after=max(1, wait),
-                limit=limit,
-            )
-        hits.append(now)
 
 
 def start_of_day(now: datetime | None = None) -> datetime:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from service.errors import ProviderError
-from service.llm.base import LLM, Completion, Message, T
+from service.llm.base import LLM, Completion, Message, SupportsHealth, T
 
 
 class Metrics:
@@ -61,6 +61,11 @@ class MeteredLLM:
         self.metrics.llm_tokens.labels(direction="in").inc(done.usage.prompt_tokens)
         self.metrics.llm_tokens.labels(direction="out").inc(done.usage.completion_tokens)
         return done
+
+    async def health(self, timeout_s: float) -> None:
+        """The wrapped model's health check (a model without one is taken as healthy)."""
+        if isinstance(self.inner, SupportsHealth):
+            await self.inner.health(timeout_s)
 
     async def aclose(self) -> None:
         """Close the wrapped model."""

@@ -1,0 +1,128 @@
+"""Rate limits shared by every process that uses the same Redis (the ``limits`` library's moving
+window); in memory, per process, when no Redis is configured.
+
+- ``KeyRateLimiter``: work-creating requests per API key per minute (the API refuses with 429).
+- ``ProviderLimiter``: requests and tokens per window to the LLM provider, for all workers
+  together; a call waits for a free slot rather than failing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+
+from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond
+from limits.storage import Storage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from service.jobs.errors import RateLimitedError
+from service.llm.base import LLM, Completion, Message, SupportsHealth, T
+from service.tokens import count_tokens
+
+NAMESPACE = "summariser"
+
+
+def _storage(redis_url: str | None) -> Storage:
+    return storage_from_string(redis_url or "memory://")
+
+
+class KeyRateLimiter:
+    """A sliding one-minute window of work-creating requests per key."""
+
+    def __init__(self, redis_url: str | None = None) -> None:
+        self._limiter = MovingWindowRateLimiter(_storage(redis_url))
+
+    def hit(self, owner: str, limit: int) -> None:
+        """Count one request, or raise ``RateLimitedError`` with the seconds until a slot frees."""
+        item = RateLimitItemPerMinute(limit, namespace=NAMESPACE)
+        if self._limiter.hit(item, "key", owner):
+            return
+        reset, _ = self._limiter.get_window_stats(item, "key", owner)
+        wait = math.ceil(reset - time.time())
+        raise RateLimitedError(
+            f"Rate limit of {limit} requests per minute reached; retry in {max(1, wait)} s.",
+            retry_after=max(1, wait),
+            limit=limit,
+        )
+
+
+class ProviderLimiter:
+    """Requests and tokens per window to one LLM provider, shared across workers."""
+
+    def __init__(
+        self,
+        provider: str,
+        *,
+        requests: int | None,
+        tokens: int | None,
+        window_s: int = 60,
+        redis_url: str | None = None,
+    ) -> None:
+        self.provider = provider
+        self._limiter = MovingWindowRateLimiter(_storage(redis_url))
+        self._requests = self._item(requests, window_s)
+        self._tokens = self._item(tokens, window_s)
+
+    @staticmethod
+    def _item(amount: int | None, window_s: int) -> RateLimitItem | None:
+        if amount is None:
+            return None
+        return RateLimitItemPerSecond(amount, window_s, namespace=NAMESPACE)
+
+    @property
+    def active(self) -> bool:
+        """Whether any limit is configured."""
+        return self._requests is not None or self._tokens is not None
+
+    async def acquire(self, tokens: int) -> None:
+        """Wait until one request of about ``tokens`` tokens fits both windows, and count it."""
+        await self._take(self._requests, "requests", 1)
+        await self._take(self._tokens, "tokens", tokens)
+
+    async def add_tokens(self, tokens: int) -> None:
+        """Count tokens only known after the call (the completion); never waits."""
+        if self._tokens is not None and tokens > 0:
+            cost = min(tokens, self._tokens.amount)
+            await asyncio.to_thread(
+                self._limiter.hit, self._tokens, self.provider, "tokens", cost=cost
+            )
+
+    async def _take(self, item: RateLimitItem | None, what: str, cost: int) -> None:
+        if item is None or cost <= 0:
+            return
+        cost = min(cost, item.amount)  # a single request bigger than the window still runs
+        while not await asyncio.to_thread(self._limiter.hit, item, self.provider, what, cost=cost):
+            reset, _ = await asyncio.to_thread(
+                self._limiter.get_window_stats, item, self.provider, what
+            )
+            await asyncio.sleep(min(max(0.05, reset - time.time()), item.get_expiry()))
+
+
+class LimitedLLM:
+    """Wraps an ``LLM`` so that every call first takes a slot of the provider's shared limits."""
+
+    def __init__(self, inner: LLM, limiter: ProviderLimiter) -> None:
+        self.inner = inner
+        self.limiter = limiter
+        self.model_name = inner.model_name
+        self.context_window = inner.context_window
+
+    async def complete(
+        self, messages: list[Message], schema: type[T], *, max_tokens: int, name: str
+    ) -> Completion[T]:
+        """Wait for the request and prompt-token budget, call, then count the completion."""
+        prompt = sum(count_tokens(m["content"]) for m in messages)
+        await self.limiter.acquire(prompt)
+        done = await self.inner.complete(messages, schema, max_tokens=max_tokens, name=name)
+        await self.limiter.add_tokens(done.usage.completion_tokens)
+        return done
+
+    async def health(self, timeout_s: float) -> None:
+        """The wrapped model's health check."""
+        if isinstance(self.inner, SupportsHealth):
+            await self.inner.health(timeout_s)
+
+    async def aclose(self) -> None:
+        """Close the wrapped model."""
+        await self.inner.aclose()

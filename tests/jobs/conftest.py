@@ -1,0 +1,8 @@
+"""Broker-mode fixtures; the API fakes (fake OpenAI server, webhook receiver) are shared."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
