@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from service.clean import Span
+from service.text import Span
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?;:])[\"”’)\]]*\s+|\n")
 
@@ -41,11 +41,16 @@ def chunk_text(
     count: Callable[[str], int],
     chunk_tokens: int,
     overlap_tokens: int,
+    cuts: list[int] | None = None,
 ) -> list[Chunk]:
-    """Split ``source[body]`` into chunks of at most about ``chunk_tokens`` tokens."""
+    """Split ``source[body]`` into chunks of at most about ``chunk_tokens`` tokens.
+
+    ``cuts`` are the offsets where a chunk may break (sentence starts from ``service.text``);
+    without them, sentence ends are found by punctuation.
+    """
     if chunk_tokens < 1 or overlap_tokens < 0:
         raise ValueError("chunk_tokens must be positive and overlap_tokens non-negative")
-    units = _units(source, body, count, chunk_tokens)
+    units = _units(source, body, count, chunk_tokens, cuts)
     if not units:
         return []
     total = sum(u.tokens for u in units)
@@ -72,18 +77,26 @@ def chunk_text(
     return chunks
 
 
-def _units(source: str, body: Span, count: Callable[[str], int], limit: int) -> list[_Unit]:
+def _units(
+    source: str,
+    body: Span,
+    count: Callable[[str], int],
+    limit: int,
+    cuts: list[int] | None = None,
+) -> list[_Unit]:
     """Sentence-sized units that tile ``body``; a unit never exceeds ``limit`` tokens."""
     bounds = {body.start, body.end}
     para_ends = set()
     for m in re.finditer(r"\n[ \t]*\n\s*", source[body.start : body.end]):
         para_ends.add(body.start + m.end())
     bounds |= para_ends
-    for m in _SENTENCE_BREAK.finditer(source, body.start, body.end):
-        bounds.add(m.end())
-    cuts = sorted(b for b in bounds if body.start <= b <= body.end)
+    if cuts is not None:
+        bounds |= set(cuts)
+    else:
+        bounds |= {m.end() for m in _SENTENCE_BREAK.finditer(source, body.start, body.end)}
+    edges = sorted(b for b in bounds if body.start <= b <= body.end)
     units: list[_Unit] = []
-    for a, b in zip(cuts, cuts[1:], strict=False):
+    for a, b in zip(edges, edges[1:], strict=False):
         if a == b:
             continue
         for piece in _split_long(source, Span(a, b), count, limit):

@@ -16,9 +16,17 @@ import trafilatura
 
 from service.errors import EmptyInputError, EncodingError, InputTooLargeError, NotTextError
 from service.schema import ArticleInput, DroppedSpan
+from service.text import Sentence, Span, View, render, split_sentences
 
 _HTML_SNIFF = re.compile(r"^\s*(<!doctype html|<html|<head|<body|<article|<div|<p[\s>])", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+# Zero-width, joiner, bidi-control and other format characters (Unicode category Cf) print nothing.
+_INVISIBLE = re.compile(
+    r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]"
+)
+# A leading YAML front-matter block (static-site and archive reposts): "---", key: value lines, "---".
+_FRONT_MATTER = re.compile(r"\A\s*---[ \t]*\n(?:[^\n]*\n){0,200}?---[ \t]*(?:\n|\Z)")
+_FRONT_KEY = re.compile(r"^[A-Za-z_][\w-]*:", re.M)
 
 # Lines that open the page chrome after an article (comment forms, related links, directories).
 _TAIL_MARKER = re.compile(
@@ -65,12 +73,6 @@ _INJECTION = [
 ]
 
 
-@dataclass(frozen=True)
-class Span:
-    start: int
-    end: int
-
-
 @dataclass
 class CleanDocument:
     """The text offsets index, the article body within it, and what extraction must skip."""
@@ -80,8 +82,27 @@ class CleanDocument:
     body: Span
     excluded: list[DroppedSpan] = field(default_factory=list)
     title: str | None = None
+    language: str = "und"
     # Derived texts memoised per document (see ground.normalised_visible); never compared.
     cache: dict[tuple[str, int, int], str] = field(default_factory=dict, repr=False, compare=False)
+    _sentences: list[Sentence] | None = field(default=None, repr=False, compare=False)
+
+    _view: View | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def view(self) -> View:
+        """The body as a reader sees it: excluded spans and markup hidden, entities decoded."""
+        if self._view is None:
+            hidden = [Span(d.start, d.end) for d in self.excluded]
+            self._view = render(self.source_text, self.body, hidden)
+        return self._view
+
+    @property
+    def sentences(self) -> list[Sentence]:
+        """The body's sentences outside excluded spans, with exact source spans."""
+        if self._sentences is None:
+            self._sentences = split_sentences(self.view, self.language)
+        return self._sentences
 
     def excluded_overlapping(self, start: int, end: int) -> list[DroppedSpan]:
         return [d for d in self.excluded if d.start < end and start < d.end]
@@ -127,8 +148,10 @@ def check_text(text: str, max_chars: int) -> None:
             limit=max_chars,
             size=len(text),
         )
-    if not text.strip():
-        raise EmptyInputError("The article is empty or whitespace only.")
+    if not _INVISIBLE.sub("", text).strip():
+        raise EmptyInputError(
+            "The article is empty: only whitespace, zero-width or direction-control characters."
+        )
     sample = text[:65536]
     if "\x00" in sample or len(_CONTROL.findall(sample)) > max(8, len(sample) // 100):
         raise NotTextError("The input looks binary (control characters); send UTF-8 text or HTML.")
@@ -180,6 +203,10 @@ def clean_text(
     paragraphs = list(_paragraphs(source))
     end = _body_end(source, paragraphs)
     excluded: list[DroppedSpan] = []
+    front = _FRONT_MATTER.match(source)
+    if front and len(_FRONT_KEY.findall(front.group())) >= 2:
+        excluded.append(DroppedSpan(start=0, end=front.end(), reason="boilerplate"))
+        paragraphs = [p for p in paragraphs if p.start >= front.end()]
     if end < len(source.rstrip()):
         excluded.append(DroppedSpan(start=end, end=len(source), reason="boilerplate"))
     seen: set[str] = set()
@@ -193,7 +220,8 @@ def clean_text(
         elif any(rx.search(text) for rx in _INJECTION):
             excluded.append(DroppedSpan(start=p.start, end=p.end, reason="instructions_to_ai"))
         seen.add(key)
-    start = len(source) - len(source.lstrip())
+    start = max(len(source) - len(source.lstrip()), front.end() if front else 0)
+    start += len(source[start:]) - len(source[start:].lstrip())
     return CleanDocument(
         source, fmt, Span(start, max(start, end)), sorted(excluded, key=lambda d: d.start), title
     )

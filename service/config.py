@@ -41,8 +41,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = 2_000_000
 
     prompts_dir: Path = Path(__file__).resolve().parent.parent / "prompts"
-    extract_prompt: str = "extract@3"
-    summary_prompt: str = "summarise@2"
+    extract_prompt: str = "extract@4"
+    # The summary is extractive: sentences the model ranks in the extract prompt's context pass.
+    summary_prompt: str = "extractive"
 
     # Service (issue 4).
     database_url: str = "sqlite:///./summariser.db"

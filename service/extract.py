@@ -1,78 +1,91 @@
-"""The map step: what the model is asked to return for one chunk, and the call that asks it.
+"""The map step's reply schemas: the model points at numbered sentences, the code quotes.
 
-The reply schemas are deliberately small and bounded (``max_length`` on lists and strings): they
-stop small models' repetition loops and verbatim copying of whole paragraphs. Every item starts
-with a ``quote`` so the model anchors on the text before it describes it. All fields have defaults,
-so an empty object is a valid (empty) reply.
+Each chunk is shown to the model as numbered sentences. The model answers with sentence numbers,
+enums and the few short strings it must write (a name or role as written, a title when the article
+gives none, topic labels); evidence offsets come from the numbers, exact by construction. Every
+list and string is bounded (``max_length``), which ends small models' repetition loops as valid
+JSON. Numbers are checked by code, not by the schema (an out-of-range number is dropped and
+counted instead of costing a repair call).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
 from service.errors import PromptError
 from service.schema import AgreementStatus
 
-Quote = Field("", max_length=160, description="Exact words copied from the article.")
+AgreementKind = Literal[
+    "declaration",
+    "joint_statement",
+    "memorandum",
+    "framework",
+    "treaty",
+    "trade_deal",
+    "plan",
+    "financing",
+    "ceasefire",
+    "other",
+]
+NoteKind = Literal[
+    "objection",
+    "sovereignty",
+    "diplomatic_status",
+    "sanctions",
+    "rivalry",
+    "alliance",
+    "security",
+    "stability",
+    "other",
+]
+Short = Annotated[str, Field(max_length=40)]
 
 
 class XParticipant(BaseModel):
-    quote: str = Quote
-    name: str | None = Field(
-        None, max_length=60, description="Null unless a personal name is written."
-    )
-    role: str | None = Field(None, max_length=100)
-    affiliation: str | None = Field(None, max_length=80)
+    name: str | None = Field(None, max_length=60, description="As written; null if none.")
+    role: str | None = Field(None, max_length=80)
+    affiliation: str | None = Field(None, max_length=60)
+    sentence: int = Field(description="Number of the sentence that names them.")
 
 
 class XAgreement(BaseModel):
-    quote: str = Quote
-    title: str = Field("", max_length=120)
-    kind: str | None = Field(None, max_length=40)
-    parties: list[str] = Field(default_factory=list, max_length=8)
+    title: str = Field("", max_length=100)
+    sentences: list[int] = Field(default_factory=list, max_length=2)
+    kind: AgreementKind = "other"
+    parties: list[Short] = Field(default_factory=list, max_length=6)
     status: AgreementStatus = "discussed"
 
 
 class XNote(BaseModel):
-    quote: str = Quote
-    note: str = Field("", max_length=220)
+    sentence: int
+    kind: NoteKind = "other"
 
 
 class XEvent(BaseModel):
-    name: str | None = Field(None, max_length=120)
+    name: str | None = Field(None, max_length=100)
     date: str | None = Field(None, max_length=40)
-    place: str | None = Field(None, max_length=80)
+    place: str | None = Field(None, max_length=60)
 
 
 class ChunkExtraction(BaseModel):
-    """One chunk's findings, as the model returns them."""
+    """Everything a chunk's passes can return (each pass asks for some of these fields)."""
 
-    event: XEvent | None = None
-    participants: list[XParticipant] = Field(default_factory=list, max_length=12)
-    agreements: list[XAgreement] = Field(default_factory=list, max_length=6)
-    topics: list[Annotated[str, Field(max_length=60)]] = Field(default_factory=list, max_length=8)
-    geopolitical_notes: list[XNote] = Field(default_factory=list, max_length=4)
-
-
-class XSentence(BaseModel):
-    text: str = Field("", min_length=10, max_length=240)
-    facts: list[int] = Field(
-        default_factory=list, max_length=5, description="Numbers of supporting facts."
+    participants: list[XParticipant] = Field(default_factory=list, max_length=6)
+    agreements: list[XAgreement] = Field(default_factory=list, max_length=5)
+    event: XEvent = Field(default_factory=XEvent)
+    topics: list[Short] = Field(default_factory=list, max_length=8)
+    notes: list[XNote] = Field(default_factory=list, max_length=4)
+    summary: list[int] = Field(
+        default_factory=list, max_length=4, description="Sentences that best summarise."
     )
-
-
-class SummaryReply(BaseModel):
-    """The prose summary, each sentence pointing at the numbered facts it rests on."""
-
-    sentences: list[XSentence] = Field(default_factory=list, max_length=4)
 
 
 @lru_cache(maxsize=16)
 def pass_schema(fields: tuple[str, ...]) -> type[BaseModel]:
-    """A reply schema holding only ``fields`` of ``ChunkExtraction`` (for one focused pass)."""
+    """A reply schema holding only ``fields`` of ``ChunkExtraction`` (for one pass)."""
     unknown = set(fields) - set(ChunkExtraction.model_fields)
     if unknown:
         raise PromptError(f"Prompt pass asks for unknown fields {sorted(unknown)}.")

@@ -13,13 +13,13 @@ from collections.abc import Iterable
 
 from rapidfuzz import fuzz
 
-from service.ground import norm_str
 from service.schema import Agreement, Event, Evidence, GeopoliticalNote, Participant
+from service.text import norm_str
 
 MAX_EVIDENCE = 3
 # Matched after punctuation became spaces ("H.E." is "h e"), possibly stacked ("H.E. Dr.").
 _HONORIFIC = re.compile(r"^((mr|mrs|ms|dr|sir|dame|h e|his excellency|her excellency)\s+)+")
-_ALIASES = {
+ALIASES = {
     "us": "united states",
     "u s": "united states",
     "usa": "united states",
@@ -43,7 +43,7 @@ def key(text: str | None) -> str:
     k = re.sub(r"[^\w]+", " ", norm_str(text)).strip()
     k = _HONORIFIC.sub("", k)
     k = re.sub(r"^the ", "", k)
-    return _ALIASES.get(k, k)
+    return ALIASES.get(k, k)
 
 
 def _evidence(items: Iterable[list[Evidence]]) -> list[Evidence]:

@@ -1,6 +1,8 @@
-"""Wires the stages: clean → chunk → extract (map) → ground → merge (reduce) → summarise.
+"""Wires the stages: clean → chunk → extract (map) → ground → merge (reduce) → summary.
 
-No HTTP, no SDK imports: the model is reached only through the ``LLM`` protocol.
+No HTTP, no SDK imports: the model is reached only through the ``LLM`` protocol. Each chunk is
+shown as numbered sentences (the same prefix for every question about it, so the model server
+prefills it once); the model answers with sentence numbers and the code quotes.
 """
 
 from __future__ import annotations
@@ -8,33 +10,30 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import py3langid
 
 from service import merge
+from service.candidates import Mention, people, titles
 from service.chunk import Chunk, chunk_text
-from service.clean import CleanDocument, Span, load_article
+from service.clean import CleanDocument, load_article
 from service.config import Settings
-from service.errors import ContextOverflowError, ProviderError
-from service.extract import ChunkExtraction, SummaryReply, pass_schema
-from service.items import Found, ground_chunk
+from service.errors import ContextOverflowError, PromptError, ProviderError
+from service.extract import ChunkExtraction, pass_schema
+from service.ground import Found, Numbered, ground_chunk, number_sentences, render_numbered
+from service.lexicon import lexicon
 from service.llm.base import LLM, Message, Usage
-from service.plausible import focus_text
-from service.prompts import Pass, PromptTemplate, load_prompt
-from service.schema import (
-    ArticleInput,
-    FailedRange,
-    Meta,
-    StructuredSummary,
-)
-from service.summary import collect_facts, ground_sentences, render_facts
+from service.prompts import PromptTemplate, load_prompt
+from service.schema import ArticleInput, FailedRange, Meta, StructuredSummary
+from service.summary import extractive_summary
 from service.tokens import count_tokens
 
 # Local tokenizers count differently from cl100k: budget prompts with this margin.
 TOKEN_MARGIN = 1.25
-SUMMARY_MAX_TOKENS = 400
+SUMMARY_MODES = ("extractive",)
 
 
 @dataclass
@@ -91,27 +90,39 @@ async def summarise(
 
     Raises:
         InputError: the article is empty, binary, oversize or otherwise unusable.
+        PromptError: the configured prompt cannot be used.
         ContextOverflowError: a prompt cannot fit the model's context.
         ProviderError: every chunk failed (a partial failure is reported in ``meta`` instead).
     """
     started = time.monotonic()
+    prompt = load_prompt(settings.prompts_dir, settings.extract_prompt)
+    if prompt.protocol != "point":
+        raise PromptError(
+            f"{prompt.ref} uses the retired quote protocol; use extract@4 or later "
+            "(its recorded scores are in evals/baselines/)."
+        )
+    if settings.summary_prompt not in SUMMARY_MODES:
+        raise PromptError(
+            f"Summary mode {settings.summary_prompt!r} is not one of {SUMMARY_MODES}."
+        )
     doc = load_article(article, settings.max_input_chars)
-    extract_prompt = load_prompt(settings.prompts_dir, settings.extract_prompt)
-    summary_prompt = load_prompt(settings.prompts_dir, settings.summary_prompt)
+    doc.language = article.language or _language(doc)
+    # Sentence splitting and name finding are CPU work (spaCy): keep the event loop free.
+    mentions = await asyncio.to_thread(_prepare, doc)
     size, overlap = chunk_sizes(settings, article, llm.context_window)
-    chunks = chunk_text(doc.source_text, doc.body, count_tokens, size, overlap)
+    cuts = [s.span.start for s in doc.sentences]
+    chunks = chunk_text(doc.source_text, doc.body, count_tokens, size, overlap, cuts)
     usage = Usage()
-    failed: list[tuple[Chunk | None, ProviderError]] = []
+    failed: list[tuple[Chunk, ProviderError]] = []
     done = 0
     semaphore = asyncio.Semaphore(settings.llm_max_concurrency)
-    title = doc.title or ""
 
     async def run(chunk: Chunk) -> Found | None:
         nonlocal done
         async with semaphore:
             try:
                 return await _extract(
-                    chunk, len(chunks), doc, title, extract_prompt, llm, settings, usage, article
+                    chunk, len(chunks), doc, mentions, prompt, llm, settings, usage, article
                 )
             except ProviderError as exc:
                 usage.add(exc.details.get("usage") or Usage())  # type: ignore[arg-type]
@@ -125,75 +136,105 @@ async def summarise(
     found = [f for f in await asyncio.gather(*(run(c) for c in chunks)) if f is not None]
     if chunks and not found:
         raise failed[0][1]
-    result = _reduce(found, doc, article, llm, settings, len(chunks))
     await _notify(progress, Progress(len(chunks), len(chunks), "summarise"))
-    await _summarise_prose(result, doc, summary_prompt, llm, settings, usage, failed)
-    result.meta = _meta(result.meta, usage, failed, started, doc.body)
+    result = _reduce(found, doc, llm, settings, len(chunks))
+    result.meta = _meta(result.meta, usage, failed, started)
     await _notify(progress, Progress(len(chunks), len(chunks), "done"))
     return result
+
+
+def _language(doc: CleanDocument) -> str:
+    return str(py3langid.classify(doc.view.text[:5000])[0])
+
+
+def _prepare(doc: CleanDocument) -> list[Mention]:
+    doc.sentences  # noqa: B018 - computed once here, off the event loop
+    return people(doc.view, doc.language, doc.source_text)
+
+
+def _hints(numbered: Numbered, mentions: list[Mention]) -> dict[str, str]:
+    """Candidates found by code, named in the questions (after the shared prefix)."""
+    names: dict[str, list[int]] = {}
+    for n, s in enumerate(numbered.items, start=1):
+        for m in mentions:
+            if s.span.start <= m.span.start < s.span.end:
+                names.setdefault(m.text, []).append(n)
+        for t in titles(s.text):
+            names.setdefault(t, []).append(n)
+    context = [
+        str(n)
+        for n, s in enumerate(numbered.items, start=1)
+        if any(rx.search(s.text) for rx in lexicon().context.values())
+    ]
+    return {
+        "people": "; ".join(
+            f"{k} [{', '.join(map(str, v[:3]))}]" for k, v in list(names.items())[:30]
+        )
+        or "none found",
+        "context_hints": ", ".join(context[:20]) or "none found",
+    }
 
 
 async def _extract(
     chunk: Chunk,
     total: int,
     doc: CleanDocument,
-    title: str,
+    mentions: list[Mention],
     prompt: PromptTemplate,
     llm: LLM,
     settings: Settings,
     usage: Usage,
     article: ArticleInput,
 ) -> Found:
+    numbered = number_sentences(doc, chunk)
+    if not numbered.items:
+        return Found()
     variables = {
-        "title": title or "(none)",
+        "title": doc.title or "(none)",
         "part": f"{chunk.index + 1} of {total}",
-        "article": doc.prompt_text(chunk.context.start, chunk.context.end),
+        "article": render_numbered(numbered),
     }
+    hints = _hints(numbered, mentions)
     reply = ChunkExtraction()
-    steps = prompt.passes or [
-        Pass(name="all", fields=list(ChunkExtraction.model_fields), instruction="")
-    ]
-    for step in steps:
-        text = focus_text(variables["article"], step.focus)
-        if not text.strip():
-            continue  # nothing in this chunk can state this kind of item: no call
-        step_vars = {**variables, "article": text}
-        messages = (
-            prompt.render_pass(step, **step_vars) if prompt.passes else prompt.render(**step_vars)
+    for step in prompt.passes:
+        messages = prompt.render_pass(step, extra=hints, **variables)
+        max_tokens = min(
+            step.max_tokens or settings.llm_max_output_tokens, settings.llm_max_output_tokens
         )
-        check_fit(
-            messages,
-            settings.llm_max_output_tokens,
-            llm.context_window,
-            f"{prompt.ref}/{step.name}",
-        )
-        schema = pass_schema(tuple(step.fields))
+        check_fit(messages, max_tokens, llm.context_window, f"{prompt.ref}/{step.name}")
         part = await llm.complete(
-            messages, schema, max_tokens=settings.llm_max_output_tokens, name=f"extract_{step.name}"
+            messages,
+            pass_schema(tuple(step.fields)),
+            max_tokens=max_tokens,
+            name=f"extract_{step.name}",
         )
         usage.add(part.usage)
         reply = reply.model_copy(update=dict(part.value))
-    return ground_chunk(reply, chunk, doc, keep_ungrounded=article.options.keep_ungrounded)
+    return ground_chunk(
+        reply, numbered, doc, mentions, keep_ungrounded=article.options.keep_ungrounded
+    )
 
 
 def _reduce(
     found: list[Found],
     doc: CleanDocument,
-    article: ArticleInput,
     llm: LLM,
     settings: Settings,
     n_chunks: int,
 ) -> StructuredSummary:
-    body = doc.visible(doc.body.start, doc.body.end)
-    language = article.language or str(py3langid.classify(body[:5000])[0])
+    drops: Counter[str] = Counter()
+    for f in found:
+        drops.update(f.drops)
+    sentences = extractive_summary([f.summary for f in found], doc)
     return StructuredSummary(
-        summary="",
+        summary=" ".join(s.text for s in sentences),
+        summary_sentences=sentences,
         participants=merge.merge_participants([p for f in found for p in f.participants]),
         agreements=merge.merge_agreements([a for f in found for a in f.agreements]),
         topics=merge.merge_topics(t for f in found for t in f.topics),
         geopolitical_notes=merge.merge_notes([n for f in found for n in f.notes]),
         event=merge.merge_events(f.event for f in found),
-        language=language,
+        language=doc.language,
         source_text=doc.source_text if doc.input_format == "html" else None,
         meta=Meta(
             model=llm.model_name,
@@ -202,64 +243,22 @@ def _reduce(
                 "summarise": settings.summary_prompt,
             },
             chunks=n_chunks,
-            ungrounded_dropped=sum(f.ungrounded for f in found),
+            ungrounded_dropped=sum(drops.values()),
+            dropped_items=dict(sorted(drops.items())),
             dropped_spans=doc.excluded,
             input_format=doc.input_format,
         ),
     )
 
 
-async def _summarise_prose(
-    result: StructuredSummary,
-    doc: CleanDocument,
-    prompt: PromptTemplate,
-    llm: LLM,
-    settings: Settings,
-    usage: Usage,
-    failed: list[tuple[Chunk | None, ProviderError]],
-) -> None:
-    facts = collect_facts(
-        doc,
-        result.event,
-        result.participants,
-        result.agreements,
-        result.geopolitical_notes,
-        result.topics,
-    )
-    messages = prompt.render(
-        title=doc.title or "(none)", language=result.language, facts=render_facts(facts)
-    )
-    check_fit(messages, SUMMARY_MAX_TOKENS, llm.context_window, prompt.ref)
-    try:
-        reply = await llm.complete(
-            messages, SummaryReply, max_tokens=SUMMARY_MAX_TOKENS, name="summary"
-        )
-    except ProviderError as exc:
-        usage.add(exc.details.get("usage") or Usage())  # type: ignore[arg-type]
-        failed.append((None, exc))
-        return
-    usage.add(reply.usage)
-    sentences, dropped = ground_sentences(
-        [(s.text, s.facts) for s in reply.value.sentences], facts, doc
-    )
-    result.summary_sentences = sentences
-    result.summary = " ".join(s.text for s in sentences)
-    result.meta.ungrounded_dropped += dropped
-
-
 def _meta(
     meta: Meta,
     usage: Usage,
-    failed: list[tuple[Chunk | None, ProviderError]],
+    failed: list[tuple[Chunk, ProviderError]],
     started: float,
-    body: Span,
 ) -> Meta:
     ranges = [
-        FailedRange(
-            start=c.owned.start if c else body.start,
-            end=c.owned.end if c else body.end,
-            error=f"{'' if c else 'summary: '}{e.code}: {e.message}",
-        )
+        FailedRange(start=c.owned.start, end=c.owned.end, error=f"{e.code}: {e.message}")
         for c, e in failed
     ]
     return meta.model_copy(

@@ -33,7 +33,8 @@ class Pass(BaseModel):
     name: str
     fields: list[str]
     instruction: str
-    focus: Literal["all", "people", "agreements"] = "all"
+    focus: Literal["all", "people", "agreements"] = "all"  # quote protocol only (extract@1-3)
+    max_tokens: int | None = None  # the output this question needs (bounded by the setting)
 
 
 class PromptTemplate(BaseModel):
@@ -46,6 +47,9 @@ class PromptTemplate(BaseModel):
     user: str
     examples: list[Example] = []
     passes: list[Pass] = []
+    # "point": the model answers with numbers of the sentences shown (extract@4 on);
+    # "quote": it copied quotes itself (extract@1-3, retired; kept for the record).
+    protocol: Literal["quote", "point"] = "quote"
 
     @property
     def ref(self) -> str:
@@ -62,9 +66,17 @@ class PromptTemplate(BaseModel):
         messages.append({"role": "user", "content": _fill(self.user, variables, self.ref)})
         return messages
 
-    def render_pass(self, step: Pass, **variables: str) -> list[dict[str, str]]:
-        """System, the shared user turn (the text), then this pass's instruction last."""
-        return [*self.render(**variables), {"role": "user", "content": step.instruction.strip()}]
+    def render_pass(
+        self, step: Pass, extra: dict[str, str] | None = None, **variables: str
+    ) -> list[dict[str, str]]:
+        """System, the shared user turn (the text), then this pass's question last.
+
+        Everything before the question is identical for every pass of a chunk, so the model
+        server's prompt cache prefills the article once. ``extra`` fills ``$names`` in the
+        question only (hints found by code for this pass).
+        """
+        question = _fill(step.instruction, {**variables, **(extra or {})}, self.ref)
+        return [*self.render(**variables), {"role": "user", "content": question}]
 
 
 def _fill(template: str, variables: dict[str, str], ref: str) -> str:

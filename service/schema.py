@@ -88,6 +88,10 @@ class Meta(BaseModel):
     tokens_out: int = 0
     latency_ms: int = 0
     ungrounded_dropped: int = 0
+    dropped_items: dict[str, int] = Field(
+        default_factory=dict,
+        description="Items (or names) removed by a support check, by reason; sums to ungrounded_dropped.",
+    )
     partial: bool = False
     failed_ranges: list[FailedRange] = Field(default_factory=list)
     dropped_spans: list[DroppedSpan] = Field(default_factory=list)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from service.clean import CleanDocument, Span, clean_text
-from service.ground import is_stated, locate, normalise, unsupported_names
+from service.ground import is_stated, locate, unsupported_names
+from service.text import normalise
 
 ARTICLE = (
     "GENEVA, March 3 — Trade ministers of Norway and Chile met in Geneva on Monday for the second "

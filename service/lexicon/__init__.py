@@ -1,0 +1,79 @@
+"""Per-language word lists (``<code>.yaml`` beside this file), compiled into matchers.
+
+The lists are data, not code: a language is added by adding its file. Matchers use the union of
+all languages, because articles mix them (a Portuguese story quoting an English title) and the
+support checks must not depend on language detection being right. Entries are lowercase stems
+matched at the start of a word.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+STATUS_CLASSES = (
+    "rejected",
+    "failed",
+    "signed",
+    "endorsed",
+    "agreed_in_principle",
+    "under_negotiation",
+    "announced",
+    "proposed",
+    "discussed",
+)
+
+
+def _matcher(entries: set[str]) -> re.Pattern[str]:
+    alts = sorted((re.escape(e.casefold()) for e in entries if e.strip()), key=len)
+    return re.compile(r"(?<!\w)(?:" + "|".join(reversed(alts)) + ")", re.I)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    languages: tuple[str, ...]
+    titles: re.Pattern[str]
+    bodies: re.Pattern[str]
+    organisation_words: re.Pattern[str]
+    former: re.Pattern[str]
+    agreement_nouns: re.Pattern[str]
+    status: dict[str, re.Pattern[str]]
+    context: dict[str, re.Pattern[str]]
+    title_words: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    lists: dict[str, set[str]] = {}
+    status: dict[str, set[str]] = {}
+    context: dict[str, set[str]] = {}
+    langs = []
+    for entry in sorted(resources.files(__package__).iterdir(), key=lambda p: p.name):
+        if not entry.name.endswith(".yaml"):
+            continue
+        data = yaml.safe_load(entry.read_text(encoding="utf-8"))
+        langs.append(data["language"])
+        for key in ("titles", "bodies", "organisation_words", "former", "agreement_nouns"):
+            lists.setdefault(key, set()).update(str(x) for x in data.get(key, []))
+        for key, values in data.get("status", {}).items():
+            status.setdefault(key, set()).update(str(x) for x in values)
+        for key, values in data.get("context", {}).items():
+            context.setdefault(key, set()).update(str(x) for x in values)
+    unknown = set(status) - set(STATUS_CLASSES)
+    if unknown:
+        raise ValueError(f"Unknown status classes in the word lists: {sorted(unknown)}")
+    return Lexicon(
+        languages=tuple(langs),
+        titles=_matcher(lists["titles"]),
+        bodies=_matcher(lists["bodies"]),
+        organisation_words=_matcher(lists["organisation_words"]),
+        former=_matcher(lists["former"]),
+        agreement_nouns=_matcher(lists["agreement_nouns"]),
+        status={k: _matcher(status[k]) for k in STATUS_CLASSES if k in status},
+        context={k: _matcher(v) for k, v in sorted(context.items())},
+        title_words=frozenset(w.casefold() for w in lists["titles"] | lists["bodies"]),
+    )

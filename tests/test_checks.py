@@ -1,0 +1,202 @@
+"""The support checks and the pointing protocol (service/ground/checks.py, status.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.candidates import people
+from service.chunk import Chunk
+from service.clean import CleanDocument, clean_text
+from service.extract import ChunkExtraction, XAgreement, XNote, XParticipant
+from service.ground import ground_chunk, number_sentences, read_status
+from service.ground.checks import document_phrase
+from service.text import Sentence, Span
+
+TEXT = (
+    "GENEVA, March 3 - Secretary of State Ana Lind met Foreign Minister Tomas Berg on Monday. "
+    "Former President Erik Dahl, who signed the 1990 treaty, criticised the talks. "
+    "The two ministers signed a memorandum of understanding on customs data exchange. "
+    "A wider digital trade agreement is still being negotiated. "
+    "Norland objects to the talks and claims sovereignty over the islands. "
+    "It rained in the afternoon."
+)
+
+
+def _doc(text: str = TEXT, language: str = "en") -> CleanDocument:
+    doc = clean_text(text)
+    doc.language = language
+    return doc
+
+
+def _ground(reply: ChunkExtraction, doc: CleanDocument | None = None, **kw: bool):  # type: ignore[no-untyped-def]
+    doc = doc or _doc()
+    chunk = Chunk(0, doc.body, doc.body, 100)
+    numbered = number_sentences(doc, chunk)
+    mentions = people(doc.view, doc.language, doc.source_text)
+    return ground_chunk(reply, numbered, doc, mentions, **kw), numbered
+
+
+def test_sentences_are_numbered_from_one() -> None:
+    _, numbered = _ground(ChunkExtraction())
+    assert numbered.get(1) and numbered.get(1).text.startswith("GENEVA")  # type: ignore[union-attr]
+    assert numbered.get(0) is None and numbered.get(7) is None
+
+
+# --- pointing protocol ----------------------------------------------------------------------------
+
+
+def test_empty_answer_gives_no_items_and_drops_nothing() -> None:
+    found, _ = _ground(ChunkExtraction())
+    assert found.participants == found.agreements == found.summary == []
+    assert not found.drops
+    # Notes are proposed by code too: only sentences with two kinds of context or more.
+    assert "Norland objects to the talks and claims sovereignty over the islands." in [
+        n.note for n in found.notes
+    ]
+    assert all("rained" not in n.note for n in found.notes)
+
+
+def test_out_of_range_numbers_are_dropped_and_counted() -> None:
+    reply = ChunkExtraction(
+        participants=[XParticipant(name="Ana Lind", role="Secretary of State", sentence=0)],
+        agreements=[XAgreement(title="memorandum", sentences=[40, 41])],
+        notes=[XNote(sentence=-3)],
+        summary=[99],
+    )
+    found, _ = _ground(reply)
+    assert found.participants == found.agreements == found.summary == []
+    assert found.drops["bad_sentence"] == 5
+
+
+def test_duplicate_numbers_give_one_item() -> None:
+    reply = ChunkExtraction(notes=[XNote(sentence=5), XNote(sentence=5)], summary=[1, 1, 1])
+    found, _ = _ground(reply)
+    assert [n.note for n in found.notes].count(found.notes[0].note) == 1
+    assert len(found.summary) == 1
+
+
+def test_evidence_is_the_pointed_sentence_exactly() -> None:
+    doc = _doc()
+    reply = ChunkExtraction(
+        participants=[XParticipant(name="Ana Lind", role="Secretary of State", sentence=1)]
+    )
+    found, _ = _ground(reply, doc)
+    [p] = found.participants
+    [e] = p.evidence
+    assert doc.source_text[e.start : e.end] == e.quote and e.quote.startswith("GENEVA")
+
+
+# --- participants ---------------------------------------------------------------------------------
+
+
+def test_a_name_is_filled_from_the_person_next_to_the_title() -> None:
+    reply = ChunkExtraction(
+        participants=[
+            XParticipant(name=None, role="Foreign Minister", affiliation=None, sentence=1)
+        ]
+    )
+    [p] = _ground(reply)[0].participants
+    assert (p.name, p.role) == ("Tomas Berg", "Foreign Minister")
+
+
+def test_an_invented_name_is_removed_and_the_title_kept() -> None:
+    reply = ChunkExtraction(
+        participants=[XParticipant(name="Kurt Vogel", role="Secretary of State", sentence=1)]
+    )
+    found, _ = _ground(reply)
+    [p] = found.participants
+    assert p.name != "Kurt Vogel" and p.role == "Secretary of State"
+    assert found.drops["name_not_a_person"] == 1
+
+
+def test_a_former_office_holder_is_not_a_participant() -> None:
+    reply = ChunkExtraction(
+        participants=[XParticipant(name="Erik Dahl", role="President", sentence=2)]
+    )
+    found, _ = _ground(reply)
+    assert found.participants == [] and found.drops["past_office"] == 1
+
+
+def test_a_role_the_sentence_does_not_give_is_replaced_by_the_one_it_gives() -> None:
+    reply = ChunkExtraction(
+        participants=[XParticipant(name="Ana Lind", role="Prime Minister", sentence=1)]
+    )
+    found, _ = _ground(reply)
+    [p] = found.participants
+    assert p.role == "Secretary of State" and found.drops["role_not_in_evidence"] == 1
+
+
+def test_a_crowd_or_a_headline_is_not_a_participant() -> None:
+    reply = ChunkExtraction(
+        participants=[
+            XParticipant(name=None, role="officials", affiliation=None, sentence=1),
+            XParticipant(name="It rained in the afternoon", role=None, sentence=6),
+        ]
+    )
+    found, _ = _ground(reply)
+    assert found.participants == [] and found.drops["not_a_participant"] == 2
+
+
+# --- agreements -----------------------------------------------------------------------------------
+
+
+def test_an_unstated_title_becomes_the_document_phrase_of_its_sentence() -> None:
+    reply = ChunkExtraction(
+        agreements=[XAgreement(title="cooperation frameworks", sentences=[3], status="signed")]
+    )
+    [a] = _ground(reply)[0].agreements
+    assert a.title == "memorandum of understanding on customs data exchange"
+    assert a.status == "signed"
+
+
+def test_a_title_with_no_document_in_its_sentences_is_dropped_or_flagged() -> None:
+    reply = ChunkExtraction(agreements=[XAgreement(title="Weather pact", sentences=[6])])
+    found, _ = _ground(reply)
+    assert found.agreements == [] and found.drops["title_not_in_evidence"] == 1
+    kept, _ = _ground(reply, keep_ungrounded=True)
+    assert [(a.title, a.grounded) for a in kept.agreements] == [("Weather pact", False)]
+
+
+def test_status_is_read_from_the_cited_sentence() -> None:
+    reply = ChunkExtraction(
+        agreements=[XAgreement(title="digital trade agreement", sentences=[4], status="signed")]
+    )
+    [a] = _ground(reply)[0].agreements
+    assert a.status == "under_negotiation"
+
+
+@pytest.mark.parametrize(
+    ("model", "sentence", "expected"),
+    [
+        ("signed", "The framework is still under negotiation.", "under_negotiation"),
+        ("signed", "Os dois países assinaram o acordo de cooperação.", "signed"),
+        ("signed", "O Brasil recusou a proposta de rever o tratado.", "rejected"),
+        ("signed", "Las negociaciones fracasaron y no hubo acuerdo.", "discussed"),
+        ("signed", "They did not sign the treaty.", "discussed"),
+        ("endorsed", "Die Minister unterzeichneten das Abkommen.", "signed"),
+        ("proposed", "It rained in Lima.", "proposed"),  # no cue: the model's status stands
+        ("endorsed", "The leaders welcomed and signed the declaration.", "endorsed"),
+    ],
+)
+def test_status_cues_in_several_languages(model: str, sentence: str, expected: str) -> None:
+    assert read_status(model, sentence) == expected
+
+
+def test_document_phrase_follows_the_language() -> None:
+    s = [Sentence(Span(0, 1), "Chávez busca um acordo humanitário entre as Farc e o governo.")]
+    assert document_phrase(s, "pt") == "acordo humanitário entre as Farc e o governo"
+    s = [Sentence(Span(0, 1), "The Pax Silica Declaration underscores the shared interest.")]
+    assert document_phrase(s, "en") == "Pax Silica Declaration"
+
+
+# --- notes ----------------------------------------------------------------------------------------
+
+
+def test_notes_are_sentences_with_context_and_filled_from_candidates() -> None:
+    reply = ChunkExtraction(notes=[XNote(sentence=6, kind="other")])
+    found, _ = _ground(reply)
+    assert found.drops["note_without_context"] == 1
+    # Sentences rich in context (objection and sovereignty) fill in.
+    notes = [n.note for n in found.notes]
+    assert "Norland objects to the talks and claims sovereignty over the islands." in notes
+    assert all("rained" not in n for n in notes)
