@@ -108,6 +108,10 @@ def eval_command(
         list[Path] | None, Opt("--gold", help="Gold directory (repeatable). Default: evals/gold.")
     ] = None,
     case: Annotated[list[str] | None, Opt("--case", help="Only this case id (repeatable).")] = None,
+    split: Annotated[
+        str | None,
+        Opt("--split", help="Only the cases of this split of evals/splits.toml (tune, check)."),
+    ] = None,
     live: Annotated[
         bool, Opt("--live", help="Run the pipeline on the configured LLM (embedded by default).")
     ] = False,
@@ -160,6 +164,8 @@ def eval_command(
         )
         return
     mode = _mode(live, replay, predictions, record)
+    if split:
+        case = [*(case or []), *_split_cases(split)]
     request = EvalRequest(
         mode=mode,
         gold_dirs=gold or [DEFAULT_GOLD_DIR],
@@ -188,6 +194,19 @@ def eval_command(
     sys.stdout.write(_write_reports(run, gate_lines, report_json, report_md, report_html))
     sys.stdout.flush()
     _exit(run, gate_lines)
+
+
+SPLITS = Path(__file__).resolve().parent / "splits.toml"
+
+
+def _split_cases(name: str) -> list[str]:
+    """Case ids of one split: cases tuned on (``tune``) and cases only checked against."""
+    import tomllib
+
+    splits = tomllib.loads(SPLITS.read_text(encoding="utf-8"))
+    if name not in splits or not isinstance(splits[name].get("cases"), list):
+        raise _fail(f"{SPLITS}: no split {name!r} (have: {', '.join(sorted(splits))})")
+    return [str(c) for c in splits[name]["cases"]]
 
 
 def _exit(run: EvalRun, gate_lines: list[str] | None) -> None:
