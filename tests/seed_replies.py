@@ -68,7 +68,7 @@ SEED_ITEMS: dict[str, list[Item]] = {
         # A title pointing at a sentence that names no document: dropped.
         {
             "anchors": ["Participants noted that such meetings are critical"],
-            "title": "Joint initiatives in emerging areas",
+            "title": "Zorbland Semiconductor Accord",
             "kind": "other",
             "parties": [],
             "status": "announced",

@@ -26,6 +26,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz
+
 from service.candidates import Mention, titles
 from service.chunk import Chunk
 from service.clean import CleanDocument
@@ -141,6 +143,9 @@ _VERBISH = frozenset(
 )
 
 
+PHRASE_MATCH = 90.0
+
+
 @dataclass
 class Numbered:
     """A chunk's sentences as shown to the model: number ``n`` is ``items[n - 1]``."""
@@ -196,6 +201,17 @@ def _share_in(phrase: str, text: str) -> float:
     return sum(w in hay for w in need) / len(need) if need else 0.0
 
 
+def _phrase_in(phrase: str, text: str) -> bool:
+    """``phrase`` is written in ``text`` (folded; small spelling differences allowed)."""
+    needle = fold(phrase).strip(" .,;:")
+    if len(words(needle)) == 0:
+        return False
+    hay = fold(text)
+    if needle in hay:
+        return True
+    return len(needle) >= 8 and fuzz.partial_ratio(needle, hay) >= PHRASE_MATCH
+
+
 def _has_title_word(text: str) -> bool:
     return any(w in lexicon().title_words for w in words(text.casefold()))
 
@@ -229,6 +245,8 @@ def _generic(role: str) -> bool:
 
 def _is_role(role: str | None, affiliation: str | None) -> bool:
     lex = lexicon()
+    if not affiliation and role and _generic(role):
+        return False  # "delegation" of nobody
     text = f"{role or ''} {affiliation or ''}"
     if not (lex.titles.search(text) or lex.bodies.search(text)):
         return False
@@ -315,6 +333,12 @@ def check_participant(
         return None
     name, role = split_name(_clean(p.name), _clean(p.role))
     affiliation = _clean(p.affiliation)
+    if affiliation and (
+        not is_stated(affiliation, doc)
+        or lexicon().agreement_nouns.search(affiliation)
+        or len(affiliation.split()) > 6
+    ):
+        affiliation = None  # not stated, or a document or headline rather than a side
     if name and role and _generic(role) and not affiliation:
         affiliation, name = name, None  # "Itaipu", role "delegation": a side, not a person
     elif name and role and _generic(role):
@@ -352,6 +376,12 @@ def check_participant(
         if near or _share_in(role, " ".join(x.text for x in sentences)) < 0.5:
             found.drops["role_not_in_evidence"] += 1
             role = near
+    if affiliation and (
+        not is_stated(affiliation, doc)
+        or lexicon().agreement_nouns.search(affiliation)
+        or len(affiliation.split()) > 6
+    ):
+        affiliation = None  # not stated, or a document or headline rather than a side
     if not name and not _is_role(role, affiliation):
         found.drops["not_a_participant"] += 1
         return None
@@ -371,8 +401,6 @@ def check_participant(
     if _former(s, name or role):
         found.drops["past_office"] += 1
         return None
-    if affiliation and not is_stated(affiliation, doc):
-        affiliation = None
     if not name and affiliation and not _side_in(affiliation, said):
         found.drops["affiliation_not_in_evidence"] += 1
         affiliation = None
@@ -481,20 +509,27 @@ def check_agreement(
         if not a.sentences:
             found.drops["no_evidence"] += 1
         return None
+    title = _clean(a.title) or ""
+    grounded = True
+    text = " ".join(s.text for s in sentences)
+    if not _phrase_in(title, text):
+        # The model named the document right but pointed at a neighbour: re-point at the
+        # sentence of the chunk that writes the title, when one does.
+        best = next((s for s in numbered.items if _phrase_in(title, s.text)), None)
+        if best is not None:
+            sentences = [best]
+        else:
+            phrase = document_phrase(sentences, doc.language)
+            if phrase is None or len(phrase.split()) < 2:
+                found.drops["title_not_in_evidence"] += 1
+                if not found.keep_ungrounded or not title:
+                    return None
+                grounded = False
+            else:
+                title = phrase
     if not numbered.owns(min(sentences, key=lambda s: s.span.start)):
         return None
     text = " ".join(s.text for s in sentences)
-    title = _clean(a.title) or ""
-    grounded = True
-    if _share_in(title, text) < 0.6:
-        phrase = document_phrase(sentences, doc.language)
-        if phrase is None:
-            found.drops["title_not_in_evidence"] += 1
-            if not found.keep_ungrounded or not title:
-                return None
-            grounded = False
-        else:
-            title = phrase
     if _MEETING.search(title) and not lexicon().agreement_nouns.search(title):
         found.drops["meeting_not_agreement"] += 1
         return None
