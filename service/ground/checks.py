@@ -342,6 +342,8 @@ def check_participant(
     if name and role and _generic(role) and not affiliation:
         affiliation, name = name, None  # "Itaipu", role "delegation": a side, not a person
     elif name and role and _generic(role):
+        if _has_title_word(name) and not _is_person(name, mentions):
+            role = name  # "U.S. Under Secretary for Economic Affairs" given as a name
         name = None
         found.drops["name_not_a_person"] += 1
     if name and not _is_person(name, mentions) and not _looks_like_name(name, s):
