@@ -35,6 +35,7 @@ from service.extract import ChunkExtraction, XAgreement, XParticipant
 from service.ground.locate import foreign_script, is_stated
 from service.ground.status import read_status
 from service.lexicon import lexicon
+from service.merge import ALIASES, key
 from service.schema import Agreement, Event, Evidence, GeopoliticalNote, Participant
 from service.text import Sentence, fold, words
 
@@ -225,18 +226,10 @@ def split_name(name: str | None, role: str | None) -> tuple[str | None, str | No
 
 def _side_in(side: str, text: str) -> bool:
     """The country or body is named in ``text`` (aliases such as "U.S." resolved)."""
-    from service.merge import key
-
     k = key(side)
     hay = " " + key(text) + " "
-    aliases = {a for a, full in _aliases().items() if full == k} | {k}
+    aliases = {a for a, full in ALIASES.items() if full == k} | {k}
     return any(f" {a} " in hay for a in aliases) or _share_in(side, text) >= 0.5
-
-
-def _aliases() -> dict[str, str]:
-    from service.merge import ALIASES
-
-    return ALIASES
 
 
 def _generic(role: str) -> bool:
