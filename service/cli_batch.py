@@ -59,10 +59,10 @@ async def run_local(items: list[Item], settings: Settings, out: Writer, concurre
     """Summarise in this process; identical content comes from the store's content-hash cache."""
     from service.errors import SummariserError
     from service.jobs.context import build_services
+    from service.jobs.limits import open_limited_llm
     from service.jobs.runner import RunContext, run_and_book
-    from service.llm import open_llm
 
-    services = build_services(settings, await open_llm(settings))
+    services = build_services(settings, await open_limited_llm(settings))
     queue: asyncio.Queue[Item] = asyncio.Queue()
     for item in items:
         queue.put_nowait(item)

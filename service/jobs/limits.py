@@ -3,21 +3,25 @@ window); in memory, per process, when no Redis is configured.
 
 - ``KeyRateLimiter``: work-creating requests per API key per minute (the API refuses with 429).
 - ``ProviderLimiter``: requests and tokens per window to the LLM provider, for all workers
-  together; a call waits for a free slot rather than failing.
+  together, applied to every HTTP request the openai SDK sends (``limited_http_client``); a
+  request waits for a free slot rather than failing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import time
 
+import httpx
 from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond
 from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from service.config import Settings
 from service.jobs.errors import RateLimitedError
-from service.llm.base import LLM, Completion, Message, SupportsHealth, T
+from service.llm.base import LLM
 from service.tokens import count_tokens
 
 NAMESPACE = "summariser"
@@ -99,30 +103,50 @@ class ProviderLimiter:
             await asyncio.sleep(min(max(0.05, reset - time.time()), item.get_expiry()))
 
 
-class LimitedLLM:
-    """Wraps an ``LLM`` so that every call first takes a slot of the provider's shared limits."""
+def _prompt_tokens(body: bytes) -> int:
+    try:
+        payload = json.loads(body)
+        return sum(count_tokens(str(m.get("content", ""))) for m in payload.get("messages", []))
+    except (ValueError, AttributeError, TypeError):
+        return 0
 
-    def __init__(self, inner: LLM, limiter: ProviderLimiter) -> None:
-        self.inner = inner
-        self.limiter = limiter
-        self.model_name = inner.model_name
-        self.context_window = inner.context_window
 
-    async def complete(
-        self, messages: list[Message], schema: type[T], *, max_tokens: int, name: str
-    ) -> Completion[T]:
-        """Wait for the request and prompt-token budget, call, then count the completion."""
-        prompt = sum(count_tokens(m["content"]) for m in messages)
-        await self.limiter.acquire(prompt)
-        done = await self.inner.complete(messages, schema, max_tokens=max_tokens, name=name)
-        await self.limiter.add_tokens(done.usage.completion_tokens)
-        return done
+def limited_http_client(limiter: ProviderLimiter) -> httpx.AsyncClient:
+    """An httpx client for the openai SDK that takes a slot of the provider limits per request.
 
-    async def health(self, timeout_s: float) -> None:
-        """The wrapped model's health check."""
-        if isinstance(self.inner, SupportsHealth):
-            await self.inner.health(timeout_s)
+    At the HTTP layer, so retries and repair re-asks count too. The prompt's tokens are taken
+    before the request; the completion's are counted from the response's ``usage``.
+    """
 
-    async def aclose(self) -> None:
-        """Close the wrapped model."""
-        await self.inner.aclose()
+    async def before(request: httpx.Request) -> None:
+        if request.method == "POST":
+            await limiter.acquire(_prompt_tokens(request.content))
+
+    async def after(response: httpx.Response) -> None:
+        if response.request.method != "POST" or response.status_code != 200:
+            return
+        await response.aread()
+        try:
+            usage = response.json().get("usage") or {}
+        except ValueError:
+            return
+        await limiter.add_tokens(int(usage.get("completion_tokens") or 0))
+
+    return httpx.AsyncClient(
+        event_hooks={"request": [before], "response": [after]}, follow_redirects=True
+    )
+
+
+async def open_limited_llm(settings: Settings) -> LLM:
+    """``open_llm``, sending through the shared provider limits when any is configured."""
+    from service.llm import open_llm
+
+    limiter = ProviderLimiter(
+        settings.llm_base_url or "embedded",
+        requests=settings.llm_requests_per_minute,
+        tokens=settings.llm_tokens_per_minute,
+        window_s=settings.llm_rate_window_s,
+        redis_url=settings.shared_redis_url,
+    )
+    client = limited_http_client(limiter) if limiter.active else None
+    return await open_llm(settings, http_client=client)

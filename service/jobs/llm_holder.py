@@ -8,7 +8,6 @@ import structlog
 
 from service.config import Settings
 from service.errors import ConfigError, ProviderUnavailableError, SummariserError
-from service.jobs.limits import LimitedLLM, ProviderLimiter
 from service.jobs.metrics import MeteredLLM, Metrics
 from service.llm.base import LLM
 
@@ -35,12 +34,12 @@ class LLMHolder:
             self._task = asyncio.create_task(self._open(), name="open-llm")
 
     async def _open(self) -> None:
-        from service.llm import open_llm
+        from service.jobs.limits import open_limited_llm
 
         delay = 2.0
         while True:
             try:
-                self._llm = self._wrap(await open_llm(self.settings))
+                self._llm = self._wrap(await open_limited_llm(self.settings))
                 self.error = None
                 self._ready.set()
                 log.info("llm_ready", model=self._llm.model_name)
@@ -59,17 +58,7 @@ class LLMHolder:
             delay = min(delay * 2, 60.0)
 
     def _wrap(self, llm: LLM) -> LLM:
-        """Meter every call and, when limits are configured, take the provider's shared slots."""
-        settings = self.settings
-        limiter = ProviderLimiter(
-            settings.llm_base_url or "embedded",
-            requests=settings.llm_requests_per_minute,
-            tokens=settings.llm_tokens_per_minute,
-            window_s=settings.llm_rate_window_s,
-            redis_url=settings.shared_redis_url,
-        )
-        inner: LLM = LimitedLLM(llm, limiter) if limiter.active else llm
-        return MeteredLLM(inner, self.metrics)
+        return MeteredLLM(llm, self.metrics)
 
     @property
     def ready(self) -> bool:

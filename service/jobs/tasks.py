@@ -49,9 +49,11 @@ class Runtime:
     async def ready(self) -> Services:
         """The services, with the model open (opened on the first call in this process)."""
         if self.services is None:
-            from service.llm import open_llm
+            from service.jobs.limits import open_limited_llm
 
-            llm = await open_llm(self.settings)  # ProviderUnavailableError: the task retries
+            llm = await open_limited_llm(
+                self.settings
+            )  # ProviderUnavailableError: the task retries
             self.services = build_services(self.settings, llm)
             url = self.settings.shared_redis_url
             if url:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -81,6 +82,7 @@ class FakeOpenAI:
     def __init__(self, delay_s: float = 0.0) -> None:
         self.delay_s = delay_s
         self.requests: list[dict[str, Any]] = []
+        self.arrivals: list[float] = []  # time.time() of each completion request
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -93,6 +95,7 @@ class FakeOpenAI:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 owner.requests.append(body)
+                owner.arrivals.append(time.time())
                 threading.Event().wait(owner.delay_s)
                 self._send(
                     {
