@@ -9,8 +9,8 @@ ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY service ./service
-COPY evals ./evals
 COPY prompts ./prompts
+# evals/ stays out of the image: the wheel then has no harness and `summarise eval` is absent.
 RUN pip install ".[local]"
 
 FROM python:3.11-slim AS runtime
