@@ -16,8 +16,27 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     llm_api_key: str | None = None
     llm_model: str | None = None
-    llm_timeout_s: float = Field(600.0, gt=0)
+    llm_timeout_s: float = Field(600.0, gt=0, description="One HTTP attempt, at most.")
     llm_max_retries: int = Field(2, ge=0, description="HTTP-level retries (429/5xx/timeouts).")
+    llm_deadline_s: float = Field(
+        900.0, gt=0, description="One model request: every attempt, backoff and repair."
+    )
+    llm_backoff_base_s: float = Field(0.5, gt=0, description="First backoff (jittered, doubles).")
+    llm_backoff_max_s: float = Field(20.0, gt=0, description="Longest backoff without Retry-After.")
+    llm_breaker_fail_max: int = Field(
+        5, ge=1, description="Failed attempts in a row that open the circuit breaker."
+    )
+    llm_breaker_reset_s: float = Field(
+        30.0, gt=0, description="Open breaker: pause before a trial."
+    )
+    llm_fallback_model: str | None = Field(
+        None, description="A second model, used while the first is unavailable."
+    )
+    llm_fallback_base_url: str | None = Field(None, description="Its endpoint (default: the same).")
+    llm_fallback_api_key: str | None = None
+    llm_fallback_context_window: int | None = Field(
+        None, description="Tokens; default per backend."
+    )
     llm_repair_attempts: int = Field(2, ge=0, description="Re-asks after invalid/truncated JSON.")
     llm_max_concurrency: int = Field(1, ge=1)
     llm_context_window: int | None = Field(None, description="Tokens; default per backend.")

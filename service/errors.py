@@ -68,10 +68,24 @@ class ProviderUnavailableError(ProviderError):
     code = "llm_unavailable"
 
 
+class CircuitOpenError(ProviderUnavailableError):
+    """The endpoint failed repeatedly: calls fail fast until the breaker lets a trial through."""
+
+
+class DeadlineExceededLLMError(ProviderUnavailableError):
+    """One model request used up its deadline (``SUMMARISER_LLM_DEADLINE_S``) across retries."""
+
+
 class InvalidOutputError(ProviderError):
     """The model's output stayed invalid (bad JSON, schema violation, truncated) after repairs."""
 
     code = "llm_invalid_output"
+
+
+class DatabaseUnavailableError(SummariserError):
+    """The database cannot be reached; the service keeps running and retries on the next use."""
+
+    code = "database_unavailable"
 
 
 class PartialResultError(SummariserError):

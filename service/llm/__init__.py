@@ -7,6 +7,7 @@ import httpx
 from service.config import Settings
 from service.errors import ConfigError
 from service.llm.base import LLM, Completion, Usage
+from service.llm.resilience import Breaker, CallPolicy
 
 __all__ = ["LLM", "Completion", "Usage", "open_llm"]
 
@@ -20,10 +21,6 @@ async def open_llm(settings: Settings, http_client: httpx.AsyncClient | None = N
         settings: service settings; no ``llm_base_url`` means the embedded local model.
         http_client: an ``httpx.AsyncClient`` to send through (tests, record/replay).
     """
-    from openai import AsyncOpenAI
-
-    from service.llm.openai_chat import OpenAIChatLLM
-
     if settings.llm_base_url:
         if not settings.llm_model:
             raise ConfigError(
@@ -38,11 +35,48 @@ async def open_llm(settings: Settings, http_client: httpx.AsyncClient | None = N
 
         base_url = await ensure_local_server(settings)
         model, window, api_key = LOCAL_MODEL_NAME, settings.local_context_window, "local"
+    policy = CallPolicy.from_settings(settings)
+    primary = _chat(settings, base_url, model, window, api_key, policy, http_client)
+    if not settings.llm_fallback_model:
+        return primary
+    from service.llm.fallback import FallbackLLM
+
+    fallback_url = settings.llm_fallback_base_url or settings.llm_base_url
+    if not fallback_url:
+        raise ConfigError(
+            "SUMMARISER_LLM_FALLBACK_MODEL is set but there is no endpoint for it: set "
+            "SUMMARISER_LLM_FALLBACK_BASE_URL (the embedded model cannot be the fallback)."
+        )
+    fallback = _chat(
+        settings,
+        fallback_url,
+        settings.llm_fallback_model,
+        settings.llm_fallback_context_window or DEFAULT_REMOTE_CONTEXT,
+        settings.llm_fallback_api_key or settings.llm_api_key or "not-needed",
+        policy,
+        None,
+    )
+    return FallbackLLM(primary, fallback)
+
+
+def _chat(
+    settings: Settings,
+    base_url: str,
+    model: str,
+    window: int,
+    api_key: str,
+    policy: CallPolicy,
+    http_client: httpx.AsyncClient | None,
+) -> LLM:
+    from openai import AsyncOpenAI
+
+    from service.llm.openai_chat import OpenAIChatLLM
+
     client = AsyncOpenAI(
         base_url=base_url,
         api_key=api_key,
         timeout=settings.llm_timeout_s,
-        max_retries=settings.llm_max_retries,
+        max_retries=0,  # OpenAIChatLLM retries (backoff, Retry-After, deadline, breaker)
         http_client=http_client,
     )
     return OpenAIChatLLM(
@@ -51,4 +85,10 @@ async def open_llm(settings: Settings, http_client: httpx.AsyncClient | None = N
         context_window=window,
         repair_attempts=settings.llm_repair_attempts,
         temperature=settings.llm_temperature,
+        policy=policy,
+        breaker=Breaker(
+            f"{base_url} {model}",
+            fail_max=settings.llm_breaker_fail_max,
+            reset_s=settings.llm_breaker_reset_s,
+        ),
     )

@@ -1,15 +1,34 @@
-"""OpenAI-compatible chat completions with JSON-Schema structured output and bounded repair."""
+"""OpenAI-compatible chat completions with JSON-Schema structured output and bounded repair.
+
+Every HTTP attempt goes through our own retry loop (tenacity: jittered exponential backoff that
+honours ``Retry-After``, a per-call timeout and a deadline for the whole request) and the
+endpoint's circuit breaker (``service.llm.resilience``); the openai SDK's own retries are off.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import openai
 from openai import AsyncOpenAI
 from pydantic import BaseModel, ValidationError
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from service.errors import InvalidOutputError, ProviderError, ProviderUnavailableError
+from service.errors import (
+    DeadlineExceededLLMError,
+    InvalidOutputError,
+    ProviderError,
+    ProviderUnavailableError,
+)
 from service.llm.base import Completion, Message, T, Usage
+from service.llm.resilience import (
+    Breaker,
+    CallPolicy,
+    is_transient,
+    retry_after_seconds,
+    wait_retry_after,
+)
 
 # A repair turn quotes at most this much of the validation error, so a re-ask is the original
 # prompt plus one bounded turn and never grows the conversation.
@@ -27,12 +46,16 @@ class OpenAIChatLLM:
         context_window: int,
         repair_attempts: int = 2,
         temperature: float = 0.0,
+        policy: CallPolicy | None = None,
+        breaker: Breaker | None = None,
     ) -> None:
         self._client = client
         self.model_name = model
         self.context_window = context_window
         self._repair_attempts = repair_attempts
         self._temperature = temperature
+        self.policy = policy or CallPolicy()
+        self.breaker = breaker or Breaker(str(client.base_url))
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -55,21 +78,25 @@ class OpenAIChatLLM:
     async def complete(
         self, messages: list[Message], schema: type[T], *, max_tokens: int, name: str
     ) -> Completion[T]:
-        """Ask for ``schema``-valid JSON; re-ask with the validation error a bounded number of times.
+        """Ask for ``schema``-valid JSON; re-ask with the error a bounded number of times.
+
+        One deadline (``CallPolicy.deadline_s``) covers every HTTP attempt and repair.
 
         Raises:
-            ProviderUnavailableError: endpoint unreachable, timing out or rate limiting (after the
-                SDK's own retries with backoff).
+            ProviderUnavailableError: endpoint unreachable, timing out or rate limiting after the
+                bounded retries, or the request's deadline passed; ``CircuitOpenError`` at once
+                while the endpoint's circuit breaker is open.
             InvalidOutputError: the reply stayed invalid or truncated after every repair attempt.
             ProviderError: any other refusal by the endpoint.
         """
+        deadline = asyncio.get_running_loop().time() + self.policy.deadline_s
         usage = Usage()
         response_format = _response_format(schema, name)
         attempt_messages = messages
         error = ""
         for attempt in range(self._repair_attempts + 1):
             reply, finish = await self._call(
-                attempt_messages, response_format, max_tokens, attempt, usage
+                attempt_messages, response_format, max_tokens, attempt, usage, deadline
             )
             error = _problem(reply, finish, schema)
             if not error:
@@ -91,17 +118,78 @@ class OpenAIChatLLM:
         max_tokens: int,
         attempt: int,
         usage: Usage,
+        deadline: float,
     ) -> tuple[str, str | None]:
+        """One answered HTTP call, retried while the failure is transient and time remains."""
+        loop = asyncio.get_running_loop()
+        policy = self.policy
+
+        def out_of_time(state: RetryCallState) -> bool:
+            return loop.time() + (state.upcoming_sleep or 0.0) >= deadline
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(policy.max_retries + 1) | out_of_time,
+            wait=wait_retry_after(policy.backoff_base_s, policy.backoff_max_s),
+            retry=retry_if_exception(is_transient),
+            reraise=True,
+        )
+        resp: Any = None
+        async for http_attempt in retrying:
+            with http_attempt:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise DeadlineExceededLLMError(
+                        f"The model request used up its {policy.deadline_s:g} s deadline "
+                        "(SUMMARISER_LLM_DEADLINE_S) across retries and repairs.",
+                        usage=usage,
+                        retry_after=30,
+                    )
+                with self.breaker.guard():
+                    resp = await self._send(
+                        messages, response_format, max_tokens, attempt, usage, remaining
+                    )
+        usage.calls += 1
+        if resp.usage is not None:
+            usage.prompt_tokens += resp.usage.prompt_tokens
+            usage.completion_tokens += resp.usage.completion_tokens
+        if not resp.choices:
+            return "", "empty"
+        choice = resp.choices[0]
+        return choice.message.content or "", choice.finish_reason
+
+    async def _send(
+        self,
+        messages: list[Message],
+        response_format: dict[str, Any],
+        max_tokens: int,
+        attempt: int,
+        usage: Usage,
+        remaining: float,
+    ) -> Any:
+        """One HTTP attempt, its errors mapped to ours (transient ones are retried by ``_call``)."""
+        timeout = min(self.policy.timeout_s, remaining)
         try:
-            resp = await self._client.chat.completions.create(
-                model=self.model_name,
-                messages=messages,  # type: ignore[arg-type]
-                response_format=response_format,  # type: ignore[arg-type]
-                max_tokens=max_tokens,
-                temperature=self._temperature if attempt == 0 else max(self._temperature, 0.4),
-                seed=attempt,
-            )
-        except (openai.APITimeoutError, openai.APIConnectionError) as exc:
+            # asyncio's timeout also bounds a reply that trickles in (httpx's read timeout is
+            # per read); the SDK's own retries are off: ``_call`` retries.
+            async with asyncio.timeout(timeout):
+                return await self._client.with_options(
+                    timeout=timeout, max_retries=0
+                ).chat.completions.create(
+                    model=self.model_name,
+                    messages=messages,  # type: ignore[arg-type]
+                    response_format=response_format,  # type: ignore[arg-type]
+                    max_tokens=max_tokens,
+                    temperature=self._temperature if attempt == 0 else max(self._temperature, 0.4),
+                    seed=attempt,
+                )
+        except (TimeoutError, openai.APITimeoutError) as exc:
+            raise ProviderUnavailableError(
+                f"The LLM endpoint did not answer within {timeout:g} s (APITimeoutError); "
+                "check SUMMARISER_LLM_BASE_URL or SUMMARISER_LLM_TIMEOUT_S, or retry later.",
+                usage=usage,
+                retry_after=30,
+            ) from exc
+        except openai.APIConnectionError as exc:
             raise ProviderUnavailableError(
                 f"The LLM endpoint did not answer ({type(exc).__name__}); check "
                 "SUMMARISER_LLM_BASE_URL or retry later.",
@@ -112,30 +200,42 @@ class OpenAIChatLLM:
             raise ProviderUnavailableError(
                 "The LLM endpoint is rate limiting us; retry later.",
                 usage=usage,
+                status=429,
                 retry_after=_retry_after(exc.response),
+                retry_after_s=retry_after_seconds(exc.response.headers),
             ) from exc
         except openai.APIStatusError as exc:
-            cls = ProviderUnavailableError if exc.status_code >= 500 else ProviderError
+            transient = exc.status_code >= 500 or exc.status_code in (408, 409)
+            cls = ProviderUnavailableError if transient else ProviderError
             raise cls(
                 f"The LLM endpoint refused the request (HTTP {exc.status_code}).",
                 usage=usage,
                 status=exc.status_code,
+                retry_after=_retry_after(exc.response) if transient else 30,
+                retry_after_s=retry_after_seconds(exc.response.headers),
+            ) from exc
+        except openai.APIResponseValidationError as exc:
+            raise ProviderUnavailableError(
+                "The LLM endpoint sent a malformed response; retry later.",
+                usage=usage,
                 retry_after=30,
             ) from exc
-        usage.calls += 1
-        if resp.usage is not None:
-            usage.prompt_tokens += resp.usage.prompt_tokens
-            usage.completion_tokens += resp.usage.completion_tokens
-        if not resp.choices:
-            return "", "empty"
-        choice = resp.choices[0]
-        return choice.message.content or "", choice.finish_reason
+        except ValueError as exc:  # an unparseable response body (e.g. cut-off JSON)
+            raise ProviderUnavailableError(
+                f"The LLM endpoint sent an unreadable response ({type(exc).__name__}).",
+                usage=usage,
+                retry_after=30,
+            ) from exc
 
 
 def _response_format(schema: type[BaseModel], name: str) -> dict[str, Any]:
     return {
         "type": "json_schema",
-        "json_schema": {"name": name, "schema": require_all(schema.model_json_schema()), "strict": False},
+        "json_schema": {
+            "name": name,
+            "schema": require_all(schema.model_json_schema()),
+            "strict": False,
+        },
     }
 
 
@@ -195,7 +295,7 @@ def _repair_turn(reply: str, error: str) -> list[Message]:
 
 
 def _retry_after(response: Any) -> int:
-    try:
-        return max(1, int(float(response.headers.get("retry-after", "30"))))
-    except (TypeError, ValueError):
-        return 30
+    """Whole seconds to report to our caller: the endpoint's ``Retry-After``, else 30."""
+    value = getattr(response, "headers", {}).get("retry-after")
+    seconds = retry_after_seconds({"retry-after": value}) if value else None
+    return 30 if seconds is None else max(1, int(seconds + 0.999))
