@@ -11,7 +11,7 @@ GOLD_SHARED ?= ../shared/evals/gold
 $(BIN)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[local,eval,dev]'
+	$(BIN)/pip install -q -e '.[local,eval,bench,dev]'
 	touch $@
 
 install: $(BIN)/.installed

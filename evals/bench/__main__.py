@@ -1,0 +1,5 @@
+"""``python -m evals.bench``: the same command as ``summarise bench``."""
+
+from evals.bench.cli import main
+
+main()

@@ -1,0 +1,77 @@
+"""``summarise bench``: the fake model's schema-driven answers, the HTTP meter, and a short
+fake-LLM bench run end to end (completes; its JSON validates against the report model)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Literal
+
+import pytest
+from pydantic import BaseModel, Field
+
+from evals.bench.fake_llm import instance, snippets_from
+from evals.bench.meter import Call, Meter
+from evals.bench.report import BenchReport
+from service.llm.openai_chat import require_all
+
+ROOT = Path(__file__).parents[2]
+
+
+class Quote(BaseModel):
+    quote: str = Field("", max_length=40)
+    start: int = Field(0, ge=3)
+
+
+class Item(BaseModel):
+    name: str | None = None
+    kind: Literal["a", "b"] = "b"
+    text: str = Field(..., min_length=12, max_length=30)
+    quotes: list[Quote] = Field(default_factory=list, max_length=2)
+    tags: list[str] = Field(..., min_length=2)
+
+
+class Reply(BaseModel):
+    items: list[Item] = Field(default_factory=list, max_length=3)
+    event: Item | None = None
+    score: float = 0.5
+    ok: bool = True
+
+
+@pytest.mark.parametrize("fill", ["rich", "minimal"])
+def test_fake_answers_valid_instances_of_any_requested_schema(fill: str) -> None:
+    schema = require_all(Reply.model_json_schema())
+    messages = [{"role": "user", "content": "Minister Anne Berg signed the Oslo accord today."}]
+    value = instance(schema, fill, snippets_from(messages))  # type: ignore[arg-type]
+    reply = Reply.model_validate(value)
+    if fill == "rich":
+        assert reply.items and reply.items[0].quotes
+        assert reply.items[0].quotes[0].quote in messages[0]["content"]
+        assert reply.items[0].quotes[0].start == 3
+    else:
+        assert reply.items == [] and reply.event is None
+
+
+def test_meter_counts_concurrent_calls_once() -> None:
+    meter = Meter([Call(0.0, 1.0), Call(0.5, 1.5), Call(3.0, 4.0)])
+    assert meter.llm_ms() == pytest.approx(2500)
+    assert meter.sequential_ms() == pytest.approx(3000)
+
+
+@pytest.mark.server
+def test_short_fake_llm_bench_completes_and_its_json_validates(tmp_path: Path) -> None:
+    out = tmp_path / "bench"
+    args = [
+        sys.executable, "-m", "evals.bench", "--fake-llm", "--quick", "--out", str(out),
+        "--context-window", "4096", "--lengths", "400", "--lengths", "10500",
+        "--repeats", "1", "--concurrency", "2", "--fake-latency-ms", "5",
+        "--server-requests", "4", "--server-workers", "2",
+    ]  # fmt: skip
+    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = BenchReport.model_validate(json.loads((out / "bench.json").read_text()))
+    assert {r.approach for r in report.rows} >= {"pipeline", "single"}
+    assert (out / "bench.md").read_text().startswith("# summarise bench")
+    assert (out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
