@@ -9,7 +9,7 @@ from service.chunk import Chunk
 from service.clean import CleanDocument, clean_text
 from service.extract import ChunkExtraction, XAgreement, XNote, XParticipant
 from service.ground import ground_chunk, number_sentences, read_status
-from service.ground.checks import document_phrase
+from service.ground.checks import document_phrase, is_side
 from service.text import Sentence, Span
 
 TEXT = (
@@ -135,6 +135,39 @@ def test_a_crowd_or_a_headline_is_not_a_participant() -> None:
     )
     found, _ = _ground(reply)
     assert found.participants == [] and found.drops["not_a_participant"] == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "side"),
+    [
+        ("Kingdom of Cambodia", True),
+        ("Estados Unidos", True),  # CLDR names in the article's languages
+        ("Stany Zjednoczone", True),
+        ("Ministry of Finance", True),  # a body
+        ("OEA", True),  # an acronym
+        ("U.S.", True),
+        ("Promover", False),  # a sentence-initial verb of a Spanish declaration
+        ("Reciprocal Trade", False),  # words of a document title
+    ],
+)
+def test_a_side_is_a_country_a_body_or_an_acronym(text: str, side: bool) -> None:
+    assert is_side(text) is side
+
+
+def test_a_delegation_of_something_that_is_no_side_is_dropped() -> None:
+    doc = _doc(
+        "Promover vías regulares de migración.\n\n"
+        "La delegación de Chile presentó el plan de trabajo conjunto."
+    )
+    reply = ChunkExtraction(
+        participants=[
+            XParticipant(name=None, role="delegation", affiliation="Promover", sentence=1),
+            XParticipant(name=None, role="delegation", affiliation="Chile", sentence=2),
+        ]
+    )
+    found, _ = _ground(reply, doc)
+    assert [(p.role, p.affiliation) for p in found.participants] == [("delegation", "Chile")]
+    assert found.drops["not_a_side"] == 1
 
 
 # --- agreements -----------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ it) and counts a reason in ``Found.drops``, reported as ``meta.dropped_items``.
   participant gets the name of a person mentioned right next to its title in its sentence; one
   whose name or title is not in its evidence is dropped (``not_in_evidence``); a crowd, topic or
   headline is not a participant (``not_a_participant``); a former office holder neither
-  (``past_office``);
+  (``past_office``); a nameless delegation, government or official must stand for a side — a
+  country or region (CLDR names), a body or organisation, or an acronym — (``not_a_side``);
 - agreement: the title's words must be in its sentences, else the title is replaced by the
   document phrase the sentences use ("acordo humanitário …"), else it is dropped
   (``title_not_in_evidence``); a meeting is not an agreement (``meeting_not_agreement``); the
@@ -232,6 +233,20 @@ def _side_in(side: str, text: str) -> bool:
     return any(f" {a} " in hay for a in aliases) or _share_in(side, text) >= 0.5
 
 
+_ACRONYM = re.compile(r"(?<!\w)(?:[A-Z]{2,}|(?:[A-Z]\.){2,})(?!\w)")
+
+
+def is_side(text: str) -> bool:
+    """``text`` names a side: a country or region, a body or organisation, or an acronym."""
+    lex = lexicon()
+    return bool(
+        lex.territories.search(text)
+        or lex.bodies.search(text)
+        or lex.organisation_words.search(text)
+        or _ACRONYM.search(text)
+    )
+
+
 def _generic(role: str) -> bool:
     return set(words(role.casefold())) <= _CROWD | {"delegation", "government", "official"}
 
@@ -399,6 +414,9 @@ def check_participant(
     if not name and affiliation and not _side_in(affiliation, said):
         found.drops["affiliation_not_in_evidence"] += 1
         affiliation = None
+    if not name and role and _generic(role) and not (affiliation and is_side(affiliation)):
+        found.drops["not_a_side"] += 1  # "delegation" of a verb, a slogan or a headline word
+        return None
     return Participant(
         name=name,
         role=role,
@@ -409,7 +427,7 @@ def check_participant(
 
 
 def _is_person(name: str, mentions: list[Mention]) -> bool:
-    """The name is one of the people the candidate finder found (or part of one, or contains one)."""
+    """The name is one the candidate finder found (or part of one, or contains one)."""
     k = fold(name)
     return any(fold(m.text) in k or k in fold(m.text) for m in mentions)
 
@@ -474,7 +492,6 @@ def document_phrase(sentences: list[Sentence], language: str = "en") -> str | No
             noun_end += 1  # the whole word: "statements", "Memorandum"
         end = noun_end
         tail = list(re.finditer(r"[\w’'-]+|[^\w\s]", text[end:]))[:9]
-        taken = 0
         for k, w in enumerate(tail):
             word = w.group().casefold()
             if not w.group()[0].isalnum() or word in _VERBISH:
@@ -485,9 +502,8 @@ def document_phrase(sentences: list[Sentence], language: str = "en") -> str | No
                 rest = tail[k : k + stop] if stop is not None else tail[k:]
                 end = noun_end + rest[-1].end() if rest else end
                 break
-            if word in _FUNCTION or taken == postposed:
+            if word in _FUNCTION or k == postposed:
                 break
-            taken += 1
             end = noun_end + w.end()
         return " ".join(text[start:end].split()).strip(" -–")
     return None

@@ -3,7 +3,8 @@
 The lists are data, not code: a language is added by adding its file. Matchers use the union of
 all languages, because articles mix them (a Portuguese story quoting an English title) and the
 support checks must not depend on language detection being right. Entries are lowercase stems
-matched at the start of a word.
+matched at the start of a word. Country and region names come from the Unicode CLDR (through
+Babel) in every listed language, so a "side" is recognised without a hand-kept list.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from functools import lru_cache
 from importlib import resources
 
 import yaml
+from babel import Locale, UnknownLocaleError
 
 STATUS_CLASSES = (
     "rejected",
@@ -44,6 +46,19 @@ class Lexicon:
     status: dict[str, re.Pattern[str]]
     context: dict[str, re.Pattern[str]]
     title_words: frozenset[str]
+    territories: re.Pattern[str]
+
+
+def _territories(languages: list[str]) -> re.Pattern[str]:
+    """Whole-word matcher of CLDR country and region names in English and ``languages``."""
+    names: set[str] = set()
+    for code in {"en", *languages}:
+        try:
+            names.update(Locale.parse(code).territories.values())
+        except (UnknownLocaleError, ValueError):
+            continue
+    alts = sorted((re.escape(n.casefold()) for n in names if len(n) > 2), key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)", re.I)
 
 
 @lru_cache(maxsize=1)
@@ -76,4 +91,5 @@ def lexicon() -> Lexicon:
         status={k: _matcher(status[k]) for k in STATUS_CLASSES if k in status},
         context={k: _matcher(v) for k, v in sorted(context.items())},
         title_words=frozenset(w.casefold() for w in lists["titles"] | lists["bodies"]),
+        territories=_territories(langs),
     )
