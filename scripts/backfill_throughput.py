@@ -1,7 +1,9 @@
 """Measure `summarise batch` throughput with the LLM faked at a fixed latency (issue 8).
 
 Generates N articles from the gold set (each made unique, so the content-hash cache never hits),
-starts a fake OpenAI-compatible server that answers every request after ``--latency`` seconds,
+starts a fake OpenAI-compatible server process that answers every request after ``--latency``
+seconds (``--fill rich``: schema-valid answers that cite the article, so grounding and merging have
+work to do; ``minimal``: the smallest valid answer),
 and runs the backfill in-process or through W `summarise worker` processes on a Redis broker.
 
     .venv/bin/python scripts/backfill_throughput.py --articles 1000 --workers 0 --concurrency 1
@@ -25,7 +27,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests" / "api"), str(ROOT / "tests" / "jobs")]
 
-from api_fakes import FakeOpenAI  # noqa: E402
 from broker_fakes import REDIS_URL, flush_redis, worker_env, workers  # noqa: E402
 
 SUMMARISE = str(Path(sys.executable).parent / "summarise")
@@ -45,8 +46,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=0, help="0: in-process")
     parser.add_argument("--concurrency", type=int, default=1, help="per worker / in-process")
     parser.add_argument("--latency", type=float, default=0.2)
+    parser.add_argument("--fill", choices=["rich", "minimal"], default="rich")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, FakeOpenAI(delay_s=args.latency) as fake:
+    from evals.bench.fake_llm import fake_llm
+
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        fake_llm(args.fill, latency_ms=args.latency * 1000) as fake,
+    ):
         work = Path(tmp)
         source, output = work / "articles.jsonl", work / "results.jsonl"
         make_articles(source, args.articles)
@@ -70,7 +77,7 @@ def main() -> None:
         seconds = time.perf_counter() - start
         lines = [json.loads(line) for line in output.read_text().splitlines()]
         ok = sum(1 for row in lines if row["status"] == "succeeded")
-        calls = len(fake.requests) / max(1, args.articles)
+        calls = fake.stats()["requests"] / max(1, args.articles)
         parallel = max(1, args.workers) * args.concurrency
         per_article = seconds * parallel / args.articles
         print(
@@ -79,6 +86,7 @@ def main() -> None:
                     "articles": args.articles,
                     "succeeded": ok,
                     "mode": f"{args.workers} workers" if args.workers else "in-process",
+                    "fill": args.fill,
                     "concurrency": args.concurrency,
                     "seconds": round(seconds, 1),
                     "articles_per_s": round(args.articles / seconds, 2),
