@@ -137,3 +137,25 @@ class WebhookDelivery(Base):
     error: Mapped[str | None] = mapped_column(Text)
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Correction(Base):
+    """One saved version of an editor's corrections to a job's result (the result is untouched).
+
+    ``items`` holds the whole correction set of that version (reject, edit, add), so any version
+    can be read on its own; ``version`` counts from 1 per job.
+    """
+
+    __tablename__ = "corrections"
+    __table_args__ = (
+        UniqueConstraint("job_id", "version", name="uq_corrections_job_version"),
+        Index("ix_corrections_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    api_key_id: Mapped[str | None] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    items: Mapped[list[Any]] = mapped_column(JSON)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -109,3 +109,17 @@ class DeliveryEntry(_FromRow):
     error: str | None
     duration_ms: int
     created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CorrectionRecord:
+    """One saved version of the corrections to a job, with the name of the key that saved it."""
+
+    id: int
+    job_id: str
+    version: int
+    api_key_id: str | None
+    key_name: str | None
+    items: list[dict[str, Any]]
+    comment: str | None
+    created_at: datetime
