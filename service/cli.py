@@ -1,4 +1,4 @@
-"""`summarise`: the command-line entry point (run, schema, serve, keys, db, worker, batch).
+"""`summarise`: the command-line entry point (run, schema, serve, keys, db, worker, batch, gold).
 
 More commands are plugged in through the ``summarise.commands`` entry-point group: each entry
 names a ``register(app)`` function. The eval harness registers ``summarise eval`` that way, so the
@@ -11,7 +11,7 @@ from importlib.metadata import entry_points
 
 import typer
 
-from service import cli_batch, cli_run, cli_server, cli_worker
+from service import cli_batch, cli_gold, cli_run, cli_server, cli_worker
 
 PLUGIN_GROUP = "summarise.commands"
 
@@ -42,4 +42,5 @@ cli_run.register(app)
 cli_server.register(app)
 cli_worker.register(app)
 cli_batch.register(app)
+cli_gold.register(app)
 register_plugins(app)

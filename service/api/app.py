@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from service.api import problems
 from service.api.middleware import BodyGuardMiddleware, RequestContextMiddleware
-from service.api.routes import batches, health, jobs, summaries, usage
+from service.api.routes import batches, corrections, health, jobs, review, summaries, usage
 from service.config import Settings, get_settings
 from service.jobs.context import Services, build_services
 from service.jobs.logs import configure_logging
@@ -73,4 +73,6 @@ def create_app(
     app.add_middleware(RequestContextMiddleware, metrics=services.metrics)
     for module in (summaries, jobs, batches, usage, health):
         app.include_router(module.router)
+    app.include_router(corrections.router)
+    review.install(app)  # the editor review page at /review
     return app

@@ -22,6 +22,7 @@ from service.errors import (
     ProviderUnavailableError,
     SummariserError,
 )
+from service.jobs import corrections as review_errors
 from service.jobs import errors as job_errors
 
 log = structlog.get_logger("service.api")
@@ -36,6 +37,9 @@ STATUS: list[tuple[type[SummariserError], int, str]] = [
     (InputTooLargeError, 413, "Article too large"),
     (EncodingError, 400, "Body is not UTF-8"),
     (api_errors.UnsupportedMediaTypeError, 415, "Unsupported media type"),
+    (review_errors.InvalidCorrectionError, 422, "Invalid correction"),
+    (review_errors.JobNotReviewableError, 422, "Job has no result to correct"),
+    (review_errors.CorrectionConflictError, 409, "Corrections saved meanwhile"),
     (InputError, 422, "Invalid article"),
     (ContextOverflowError, 422, "Article does not fit the model context"),
     (job_errors.AuthError, 401, "Not authenticated"),
