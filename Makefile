@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SAMPLE ?= evals/gold/us-taiwan-epp-dialogue-2026.txt
 GOLD_SHARED ?= ../shared/evals/gold
 
-.PHONY: install demo test test-fast eval-gate eval-live lint
+.PHONY: install demo test test-fast eval-gate eval-live lint browser-deps
 
 $(BIN)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -19,13 +19,13 @@ install: $(BIN)/.installed
 demo: install
 	$(BIN)/summarise run $(SAMPLE)
 
-test: install
+test: install browser-deps
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 	$(MAKE) eval-gate
 
 test-fast: install
-	$(BIN)/python -m pytest -m "not live and not server and not postgres"
+	$(BIN)/python -m pytest -m "not live and not server and not postgres and not browser"
 
 eval-gate: install
 	mkdir -p reports
@@ -42,3 +42,20 @@ eval-live: install
 lint: install
 	$(BIN)/ruff check service evals tests
 	$(BIN)/mypy
+
+# Browser tests (tests/browser): Debian's Chromium (apt, only when missing; needs root) and the
+# axe-core engine from npm into build/ (not committed). Playwright itself is in the dev extra.
+AXE_VERSION ?= 4.14.1
+AXE_JS := build/browser-deps/node_modules/axe-core/axe.min.js
+
+browser-deps: $(AXE_JS)
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "browser-deps: /usr/bin/chromium missing; run: sudo apt-get install chromium" >&2; fi; \
+	fi
+
+$(AXE_JS):
+	mkdir -p build/browser-deps
+	cd build/browser-deps && npm install --no-save --no-package-lock --no-audit --no-fund \
+	  axe-core@$(AXE_VERSION)
