@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Service
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -19,6 +18,7 @@ pytestmark = pytest.mark.browser
 SEED_FILE = Path(__file__).parents[2] / "evals" / "gold" / "us-taiwan-epp-dialogue-2026.txt"
 SEED = SEED_FILE.read_text(encoding="utf-8")
 TITLE = "Taiwan and U.S. Deepen Tech, AI, and Drone Ties"
+Service = Any  # tests/browser/conftest.py: Service (base URL, key, `summarise` runner)
 DESKTOP = {"width": 1280, "height": 900}
 TABLET = {"width": 768, "height": 1024}
 

@@ -558,7 +558,7 @@ function showPassage(start, end) {
   const quote = article.slice(start, end);
   append(panel, [
     h("h3", {}, "Selected passage"),
-    h("blockquote", {}, quote.length > 400 ? `${quote.slice(0, 400)}…` : quote),
+    h("blockquote", { tabindex: "0", "aria-label": "Selected text" }, quote.length > 400 ? `${quote.slice(0, 400)}…` : quote),
   ]);
   if (keys.length) {
     append(panel, [h("p", {}, `${keys.length} item${keys.length === 1 ? " rests" : "s rest"} on this passage:`),
