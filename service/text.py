@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import pysbd
 
@@ -218,10 +218,18 @@ _END = re.compile(r"[.!?:;…][\"”’)\]]*$")
 MAX_SENTENCE_WORDS = 90
 
 
-@lru_cache(maxsize=8)
+_LOCAL = threading.local()
+
+
 def _segmenter(language: str) -> pysbd.Segmenter:
-    lang = language if language in _PYSBD else _FALLBACK.get(language, "en")
-    return pysbd.Segmenter(language=lang, clean=False, char_span=False)
+    """This thread's segmenter for ``language``: a pysbd ``Segmenter`` keeps the text it is
+    splitting on itself, so one shared between threads (the API runs pipelines in a thread
+    pool) mixes up concurrent articles."""
+    cache: dict[str, pysbd.Segmenter] = _LOCAL.__dict__.setdefault("segmenters", {})
+    if language not in cache:
+        lang = language if language in _PYSBD else _FALLBACK.get(language, "en")
+        cache[language] = pysbd.Segmenter(language=lang, clean=False, char_span=False)
+    return cache[language]
 
 
 def _line_block(lines: list[str]) -> bool:

@@ -61,7 +61,7 @@ def test_an_overlong_run_without_punctuation_is_cut() -> None:
 
 
 _ALPHABET = st.sampled_from(
-    list("abc XYZ.!?,;\n\n  éß<p>&amp;") + ["U.S.", "Mr.", "&nbsp;", "<br/>"]
+    [*"abc XYZ.!?,;\n\n  éß<p>&amp;", "U.S.", "Mr.", "&nbsp;", "<br/>"]
 )
 
 
@@ -87,3 +87,17 @@ def _check_view(view: View, text: str) -> None:
         assert 0 <= a <= b <= len(text)
         if not c.isspace() and b - a == 1:
             assert text[a] == c  # a plain character maps to itself
+
+
+def test_concurrent_threads_split_their_own_articles() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    articles = [
+        " ".join(f"Minister No. {i} met envoy {j} in Oslo on Monday." for j in range(40))
+        for i in range(8)
+    ]
+
+    alone = [_sentences(a) for a in articles]
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(5):
+            assert list(pool.map(_sentences, articles)) == alone
