@@ -9,21 +9,31 @@ address AI systems — is recorded as excluded spans, so offsets stay true and n
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal
 
 import trafilatura
 
-from service.errors import EmptyInputError, EncodingError, InputTooLargeError, NotTextError
+from service.errors import (
+    EmptyInputError,
+    EncodingError,
+    InputTooLargeError,
+    InvalidTextError,
+    NotTextError,
+    TitleTooLongError,
+)
 from service.schema import ArticleInput, DroppedSpan
 from service.text import Sentence, Span, View, render, split_sentences
 
 _HTML_SNIFF = re.compile(r"^\s*(<!doctype html|<html|<head|<body|<article|<div|<p[\s>])", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
-# Zero-width, joiner, bidi-control and other format characters (Unicode category Cf) print nothing.
-_INVISIBLE = re.compile(
-    r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]"
-)
+# Letters, digits, punctuation and symbols that print nothing: Hangul fillers, Khmer inherent
+# vowels, the braille blank. (Format characters, marks, separators and controls never count.)
+_BLANK_GRAPHIC = frozenset("\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Longest title accepted; a headline is rarely over 200 characters (it is sent in every prompt).
+MAX_TITLE_CHARS = 1_000
 # A leading YAML front-matter block (static-site and archive reposts): "---", key: value lines, "---".
 _FRONT_MATTER = re.compile(r"\A\s*---[ \t]*\n(?:[^\n]*\n){0,200}?---[ \t]*(?:\n|\Z)")
 _FRONT_KEY = re.compile(r"^[A-Za-z_][\w-]*:", re.M)
@@ -139,18 +149,51 @@ def decode_bytes(data: bytes) -> str:
         ) from exc
 
 
-def check_text(text: str, max_chars: int) -> None:
-    """Raise an ``InputError`` for empty, binary-looking or oversize text."""
-    if len(text) > max_chars:
+def check_unicode(text: str, what: str = "The article") -> None:
+    """Raise ``InvalidTextError`` when ``text`` holds a lone surrogate (it cannot be encoded)."""
+    bad = _SURROGATE.search(text)
+    if bad is not None:
+        raise InvalidTextError(
+            f"{what} contains a lone UTF-16 surrogate (\\u{ord(bad.group()):04x} at character "
+            f"{bad.start()}); send valid Unicode text.",
+            position=bad.start(),
+        )
+
+
+def has_visible_text(text: str) -> bool:
+    """True when ``text`` has a character that prints: a letter, digit, punctuation or symbol.
+
+    Whitespace, format characters (zero-width spaces and joiners, bidi controls, tags), combining
+    marks without a base, controls, private-use code points and blank fillers do not count.
+    """
+    for ch in text:
+        if ch.isspace():
+            continue
+        if unicodedata.category(ch)[0] in "LNPS" and ch not in _BLANK_GRAPHIC:
+            return True
+    return False
+
+
+def check_text(text: str, max_chars: int | None, *, limit_name: str = "MAX_INPUT_CHARS") -> None:
+    """Raise an ``InputError`` for invalid, empty, binary-looking or oversize text.
+
+    Args:
+        text: The article (plain text, raw HTML or the text extracted from it).
+        max_chars: Its size limit in characters (None: no limit).
+        limit_name: The setting that limit comes from, named in the error.
+    """
+    if max_chars is not None and len(text) > max_chars:
         raise InputTooLargeError(
             f"The article has {len(text):,} characters; the limit is {max_chars:,} "
-            "(SUMMARISER_MAX_INPUT_CHARS). Split it or raise the limit.",
+            f"(SUMMARISER_{limit_name}). Split it or raise the limit.",
             limit=max_chars,
             size=len(text),
         )
-    if not _INVISIBLE.sub("", text).strip():
+    check_unicode(text)
+    if not has_visible_text(text):
         raise EmptyInputError(
-            "The article is empty: only whitespace, zero-width or direction-control characters."
+            "The article is empty: only whitespace, zero-width, direction-control or other "
+            "characters that print nothing."
         )
     sample = text[:65536]
     if "\x00" in sample or len(_CONTROL.findall(sample)) > max(8, len(sample) // 100):
@@ -179,19 +222,44 @@ def extract_html(html: str) -> tuple[str, str | None]:
     return text, title
 
 
-def load_article(article: ArticleInput, max_chars: int) -> CleanDocument:
-    """Validate an article and build the ``CleanDocument`` that extraction works on."""
+def check_title(title: str | None) -> None:
+    """Raise an ``InputError`` for a submitted title that is not valid text or too long."""
+    if title is None:
+        return
+    check_unicode(title, "The title")
+    if len(title) > MAX_TITLE_CHARS:
+        raise TitleTooLongError(
+            f"The title has {len(title):,} characters; the limit is {MAX_TITLE_CHARS:,}. "
+            "Send the headline as 'title' and the article as 'text' or 'html'.",
+            limit=MAX_TITLE_CHARS,
+            size=len(title),
+        )
+
+
+def load_article(
+    article: ArticleInput, max_chars: int, *, max_html_chars: int | None = None
+) -> CleanDocument:
+    """Validate an article and build the ``CleanDocument`` that extraction works on.
+
+    Args:
+        article: The article as submitted.
+        max_chars: Limit of the article text: plain ``text``, or the text extracted from ``html``.
+        max_html_chars: Limit of the raw ``html`` before extraction (scripts, styles and page
+            chrome included); None: only the extracted text is limited.
+    """
     if (article.text is None) == (article.html is None):
         raise EmptyInputError("Send exactly one of 'text' or 'html'.")
-    raw = article.text if article.text is not None else article.html
-    assert raw is not None
-    check_text(raw, max_chars)
+    check_title(article.title)
     fmt: Literal["text", "html"] = "html" if article.html is not None else "text"
     title = article.title
-    source = raw
-    if fmt == "html":
-        source, found_title = extract_html(raw)
-        title = title or found_title
+    if article.text is not None:
+        source = article.text
+        check_text(source, max_chars)
+    else:
+        assert article.html is not None
+        check_text(article.html, max_html_chars, limit_name="MAX_BODY_BYTES")
+        source, found_title = extract_html(article.html)
+        title = title or (found_title[:MAX_TITLE_CHARS] if found_title else None)
         check_text(source, max_chars)
     return clean_text(source, fmt, title)
 

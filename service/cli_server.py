@@ -26,11 +26,13 @@ def serve(
     import uvicorn
 
     from service.api import create_app
+    from service.api.protocol import http_protocol
 
     settings = get_settings()
     app = create_app(settings)
     uvicorn.run(
         app,
+        http=http_protocol(),  # unparseable requests get problem details too
         host=host or settings.host,
         port=port if port is not None else settings.port,
         log_config=None,

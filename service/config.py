@@ -55,9 +55,10 @@ class Settings(BaseSettings):
     chunk_tokens: int | None = None
     chunk_overlap: int | None = None
 
-    # Input limits.
+    # Input limits: the article text (plain, or extracted from HTML), and the raw request body
+    # (which also bounds raw HTML: real pages with inline scripts and styles run to 1-2 MB).
     max_input_chars: int = 300_000
-    max_body_bytes: int = 2_000_000
+    max_body_bytes: int = 5_000_000
 
     prompts_dir: Path = Path(__file__).resolve().parent.parent / "prompts"
     extract_prompt: str = "extract@4"

@@ -46,6 +46,16 @@ class InputTooLargeError(InputError):
     code = "input_too_large"
 
 
+class InvalidTextError(InputError):
+    """Text that is not valid Unicode: a lone UTF-16 surrogate (a JSON ``"\\ud800"`` escape)."""
+
+    code = "invalid_text"
+
+
+class TitleTooLongError(InputError):
+    code = "title_too_long"
+
+
 class PromptError(SummariserError):
     """A prompt template is missing, malformed, or does not fit the model's context."""
 

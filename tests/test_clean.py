@@ -311,3 +311,53 @@ def test_repeated_long_paragraph_is_excluded_as_duplicate_once() -> None:
 def test_short_repeated_lines_are_not_duplicates() -> None:
     text = f"{ORDINARY}\n\nMore soon.\n\n{CLOSING}\n\nMore soon.\n\n{ORDINARY[:60]} again, in another sentence.\n"
     assert [d for d in clean_text(text).excluded if d.reason == "duplicate"] == []
+
+
+# --- issue 9: raw HTML has its own limit; invisible-only and unencodable text ----------------------
+
+
+def _page(article: str, script_chars: int) -> str:
+    script = "<script>var cfg = {" + "'k': 1, " * (script_chars // 8) + "};</script>"
+    return (
+        f"<html><head><title>Pact</title>{script}<style>{'.a{color:red}' * 100}</style></head>"
+        f"<body><nav>Home News Sport</nav><article><p>{article}</p></article>{script}</body></html>"
+    )
+
+
+def test_article_limit_applies_to_the_extracted_text_not_the_raw_page() -> None:
+    page = _page(ORDINARY, 40_000)
+    assert len(page) > 60_000
+    doc = load_article(ArticleInput(html=page), 10_000, max_html_chars=100_000)
+    assert "Norway and Chile" in doc.source_text and len(doc.source_text) < 10_000
+    with pytest.raises(InputTooLargeError) as info:
+        load_article(ArticleInput(html=page), 10_000, max_html_chars=50_000)
+    assert info.value.details["limit"] == 50_000
+    assert "SUMMARISER_MAX_BODY_BYTES" in info.value.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u200b\u200d\u2060" * 50,
+        "\u202e\u2066\u2069\u200f",
+        "\u17b4\u17b5" * 30,
+        "\u3164\u2800\ufe0f",
+    ],
+)
+def test_text_that_prints_nothing_is_empty(text: str) -> None:
+    with pytest.raises(EmptyInputError):
+        load_article(ArticleInput(text=text), LIMIT)
+
+
+def test_lone_surrogates_and_oversize_titles_are_refused() -> None:
+    from service.clean import MAX_TITLE_CHARS
+    from service.errors import InvalidTextError, TitleTooLongError
+
+    with pytest.raises(InvalidTextError) as info:
+        load_article(ArticleInput(text=ORDINARY + "\udc80"), LIMIT)
+    assert info.value.code == "invalid_text" and info.value.details["position"] == len(ORDINARY)
+    with pytest.raises(InvalidTextError):
+        load_article(ArticleInput(text=ORDINARY, title="\ud800"), LIMIT)
+    with pytest.raises(TitleTooLongError):
+        load_article(ArticleInput(text=ORDINARY, title="x" * (MAX_TITLE_CHARS + 1)), LIMIT)
+    assert load_article(ArticleInput(text=ORDINARY, title="x" * MAX_TITLE_CHARS), LIMIT).title

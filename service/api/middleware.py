@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
@@ -12,12 +13,38 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api.errors import BodyTooLargeError, UnsupportedMediaTypeError
 from service.api.problems import problem_response
-from service.errors import EncodingError, SummariserError
+from service.errors import EncodingError, InvalidTextError, SummariserError
 from service.jobs.metrics import Metrics
 
 log = structlog.get_logger("service.api")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# A JSON escape of a UTF-16 surrogate (paired ones are fine: they decode to one character).
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def find_surrogate(value: Any, path: str = "") -> tuple[str, str] | None:
+    """Where the first lone UTF-16 surrogate of a decoded JSON value is, and its escape.
+
+    Returns:
+        ``(path, escape)``, e.g. ``("items[1].title", "\\ud800")``, or None.
+    """
+    if isinstance(value, str):
+        bad = _SURROGATE.search(value)
+        return (path or "body", f"\\u{ord(bad.group()):04x}") if bad else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            found = find_surrogate(key, where) or find_surrogate(item, where)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = find_surrogate(item, f"{path}[{i}]")
+            if found:
+                return found
+    return None
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -98,6 +125,7 @@ class BodyGuardMiddleware:
             self._check_headers(scope)
             body = await self._read(receive)
             self._check_encoding(body)
+            self._check_surrogates(body)
         except SummariserError as exc:
             response = problem_response(
                 exc, scope["path"], scope.get("state", {}).get("request_id")
@@ -156,6 +184,23 @@ class BodyGuardMiddleware:
                 f"The request body is not valid UTF-8 (byte {exc.start}); re-encode it as UTF-8.",
                 position=exc.start,
             ) from exc
+
+    @staticmethod
+    def _check_surrogates(body: bytes) -> None:
+        """Refuse JSON strings with a lone surrogate escape (``"\\ud800"``): valid JSON, but
+        not text; nothing could encode, store or hash it."""
+        if not _SURROGATE_ESCAPE.search(body):
+            return
+        try:
+            found = find_surrogate(json.loads(body))
+        except ValueError:
+            return  # not JSON: the route reports invalid_json
+        if found is not None:
+            field, escape = found
+            raise InvalidTextError(
+                f"{field} contains a lone UTF-16 surrogate ({escape}); send valid Unicode text.",
+                field=field,
+            )
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import structlog
@@ -28,6 +29,7 @@ from service.jobs import errors as job_errors
 log = structlog.get_logger("service.api")
 PROBLEM_TYPE_PREFIX = "urn:summariser:problem:"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+_SURROGATES = re.compile("[\ud800-\udfff]")
 DEFAULT_RETRY_AFTER_S = 30  # a 503 always says when to come back
 
 # Most specific class first: the first isinstance match decides (status, title).
@@ -83,8 +85,22 @@ def problem_body(exc: SummariserError, instance: str | None = None) -> dict[str,
     return body
 
 
+def _printable(value: Any) -> Any:
+    """``value`` with lone surrogates replaced (U+FFFD), so that it always encodes as UTF-8."""
+    if isinstance(value, str):
+        return _SURROGATES.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    return value
+
+
 def problem_response(
-    exc: SummariserError, instance: str | None = None, request_id: str | None = None
+    exc: SummariserError,
+    instance: str | None = None,
+    request_id: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     """A problem+json response; adds ``Retry-After`` / ``WWW-Authenticate`` where they apply.
 
@@ -92,9 +108,10 @@ def problem_response(
         exc: The error to report.
         instance: The request path, echoed as the problem's ``instance``.
         request_id: The request id, echoed so support can find the logs.
+        headers: Extra response headers (e.g. ``Allow`` of a 405).
     """
-    body = problem_body(exc, instance)
-    headers: dict[str, str] = {}
+    body = _printable(problem_body(exc, instance))
+    headers = dict(headers or {})
     retry_after = exc.details.get("retry_after")
     if body["status"] == 503 and retry_after is None:
         retry_after = DEFAULT_RETRY_AFTER_S
@@ -109,8 +126,12 @@ def problem_response(
     )
 
 
-def _respond(exc: SummariserError, request: Request) -> JSONResponse:
-    return problem_response(exc, request.url.path, getattr(request.state, "request_id", None))
+def _respond(
+    exc: SummariserError, request: Request, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return problem_response(
+        exc, request.url.path, getattr(request.state, "request_id", None), headers
+    )
 
 
 async def _domain(request: Request, exc: Exception) -> JSONResponse:
@@ -143,17 +164,22 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     err: SummariserError
+    headers: dict[str, str] = {}
     if exc.status_code == 404:
         err = job_errors.NotFoundError(f"No route {request.url.path}; see /docs.")
     elif exc.status_code == 405:
-        err = api_errors.MethodNotAllowedError(f"{request.method} is not allowed here.")
+        allow = (exc.headers or {}).get("Allow", "")
+        headers["Allow"] = allow
+        err = api_errors.MethodNotAllowedError(
+            f"{request.method} is not allowed here; allowed: {allow or 'none'}.", allow=allow
+        )
     else:
         err = (
             api_errors.InvalidJSONError(str(exc.detail))
             if exc.status_code == 400
             else api_errors.InternalError(str(exc.detail))
         )
-    return _respond(err, request)
+    return _respond(err, request, headers)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
-from service.schema import ArticleInput, StructuredSummary
+from service.clean import MAX_TITLE_CHARS
+from service.schema import ArticleInput, ArticleOptions, StructuredSummary
 
 SEED_TEXT = (
     "GENEVA, 3 March - The foreign ministers of Norway and Chile signed a fisheries cooperation "
@@ -22,13 +23,44 @@ ARTICLE_EXAMPLE: dict[str, Any] = {
     "language": "en",
 }
 
+HTML_EXAMPLE = (
+    f"<html><body><article><h1>Fisheries pact</h1><p>{SEED_TEXT}</p></article></body></html>"
+)
+CALLBACK_EXAMPLE = "https://cms.example.org/hooks/summaries"
+
 JobStatusName = Literal["queued", "running", "succeeded", "failed"]
+
+# "Exactly one of text or html" in the schema, as the service enforces it (missing_text otherwise).
+ONE_OF_TEXT_OR_HTML: list[dict[str, Any]] = [
+    {"required": ["text"], "properties": {"text": {"type": "string"}}},
+    {"required": ["html"], "properties": {"html": {"type": "string"}}},
+]
+
+
+class RequestOptions(ArticleOptions):
+    """Per-request pipeline options (strict types: ``keep_ungrounded`` is true or false, not 0)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def _article_schema(*examples: dict[str, Any]) -> dict[str, Any]:
+    return {"examples": list(examples), "oneOf": ONE_OF_TEXT_OR_HTML}
 
 
 class SummaryRequest(ArticleInput):
     """One article: exactly one of ``text`` or ``html``; the rest is optional metadata."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [ARTICLE_EXAMPLE]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_article_schema(ARTICLE_EXAMPLE))
+
+    title: str | None = Field(
+        None,
+        description=f"The headline (at most {MAX_TITLE_CHARS:,} characters: title_too_long).",
+        json_schema_extra={"maxLength": MAX_TITLE_CHARS},
+    )
+    url: str | None = Field(None, max_length=2048, description="A label; not fetched.")
+    published_at: str | None = Field(None, max_length=64)
+    language: str | None = Field(None, max_length=35, description="BCP 47 tag, e.g. en, pt-BR.")
+    options: RequestOptions = Field(default_factory=RequestOptions)
 
 
 class JobRequest(SummaryRequest):
@@ -36,20 +68,20 @@ class JobRequest(SummaryRequest):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {**ARTICLE_EXAMPLE, "callback_url": "https://cms.example.org/hooks/summaries"}
-            ]
-        },
+        json_schema_extra=_article_schema({**ARTICLE_EXAMPLE, "callback_url": CALLBACK_EXAMPLE}),
     )
 
-    callback_url: AnyHttpUrl | None = Field(None, description="POSTed the job when it finishes.")
+    callback_url: AnyHttpUrl | None = Field(
+        None,
+        description="POSTed the job when it finishes: a public http(s) URL (see the README's "
+        "Security section; private hosts need SUMMARISER_WEBHOOK_ALLOW_HOSTS).",
+    )
 
 
 class BatchItem(SummaryRequest):
     """One article of a batch; ``ref`` is your own id for it (e.g. the CMS story id)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"oneOf": ONE_OF_TEXT_OR_HTML})
 
     ref: str | None = Field(None, max_length=200)
 
@@ -64,16 +96,16 @@ class BatchRequest(BaseModel):
                 {
                     "items": [
                         {**ARTICLE_EXAMPLE, "ref": "story-1041"},
-                        {"html": "<p>…</p>", "ref": "story-1042"},
+                        {"html": HTML_EXAMPLE, "ref": "story-1042"},
                     ],
-                    "callback_url": "https://cms.example.org/hooks/summaries",
+                    "callback_url": CALLBACK_EXAMPLE,
                 }
             ]
         },
     )
 
     items: list[BatchItem] = Field(min_length=1)
-    callback_url: AnyHttpUrl | None = None
+    callback_url: AnyHttpUrl | None = Field(None, description="As for a job, for every item.")
 
 
 class Progress(BaseModel):

@@ -44,7 +44,9 @@ async def validate_article(article: ArticleInput, settings: Settings) -> None:
     """Raise the ``InputError`` the pipeline would raise, before any work is accepted."""
     if article.text is None and article.html is None:
         raise MissingTextError("Send the article as 'text' (plain text) or 'html'.")
-    await asyncio.to_thread(load_article, article, settings.max_input_chars)
+    await asyncio.to_thread(
+        load_article, article, settings.max_input_chars, max_html_chars=settings.max_body_bytes
+    )
 
 
 @dataclass

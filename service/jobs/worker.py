@@ -75,7 +75,8 @@ class JobWorker:
                     continue
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), settings.job_poll_interval_s)
+                async with asyncio.timeout(settings.job_poll_interval_s):
+                    await self._wake.wait()
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._running.discard(task)
