@@ -23,6 +23,7 @@ from service.errors import (
     NotTextError,
     TitleTooLongError,
 )
+from service.injection import speaks_to_ai, strip_hidden
 from service.schema import ArticleInput, DroppedSpan
 from service.text import Sentence, Span, View, render, split_sentences
 
@@ -207,7 +208,7 @@ def looks_like_html(text: str) -> bool:
 def extract_html(html: str) -> tuple[str, str | None]:
     """Extract the main article text and title from a CMS page with trafilatura."""
     doc = trafilatura.bare_extraction(
-        html,
+        strip_hidden(html),
         include_comments=False,
         include_tables=True,
         include_links=False,
@@ -285,7 +286,7 @@ def clean_text(
         key = " ".join(text.split()).casefold()
         if len(key) >= 80 and key in seen:
             excluded.append(DroppedSpan(start=p.start, end=p.end, reason="duplicate"))
-        elif any(rx.search(text) for rx in _INJECTION):
+        elif any(rx.search(text) for rx in _INJECTION) or speaks_to_ai(text):
             excluded.append(DroppedSpan(start=p.start, end=p.end, reason="instructions_to_ai"))
         seen.add(key)
     start = max(len(source) - len(source.lstrip()), front.end() if front else 0)

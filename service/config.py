@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     llm_context_window: int | None = Field(None, description="Tokens; default per backend.")
     llm_max_output_tokens: int = Field(900, ge=64)
     llm_temperature: float = 0.0
+    llm_compact_json: bool | None = Field(
+        None,
+        description="Hold replies to compact JSON with an LLGuidance grammar instead of "
+        "response_format (llama.cpp built with LLGuidance). Unset: on for the embedded model only.",
+    )
 
     # Embedded model (llama.cpp through xllamacpp).
     local_model_path: Path | None = Field(

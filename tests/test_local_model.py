@@ -232,3 +232,31 @@ async def test_seed_article_end_to_end_with_the_embedded_model(
             }
         )
     )
+
+
+@pytest.mark.live
+async def test_the_embedded_model_answers_compact_json_valid_for_the_schema() -> None:
+    if importlib.util.find_spec("xllamacpp") is None:
+        pytest.skip("the local extra (xllamacpp) is not installed: pip install '.[local]'")
+    from pydantic import BaseModel, Field
+
+    from service.llm import open_llm
+
+    class Reply(BaseModel):
+        countries: list[str] = Field(max_length=3)
+        status: str
+
+    settings = Settings(_env_file=None, llm_base_url=None)  # type: ignore[call-arg]
+    llm = await open_llm(settings)
+    messages = [
+        {"role": "system", "content": "Answer in JSON."},
+        {"role": "user", "content": "Norway and Chile signed a fisheries pact. Who, and status?"},
+    ]
+    try:
+        done = await llm.complete(messages, Reply, max_tokens=80, name="reply")
+    finally:
+        await llm.aclose()
+    assert done.raw is not None
+    # no whitespace between JSON tokens: the grammar allowed none
+    assert done.raw == json.dumps(json.loads(done.raw), separators=(",", ":"), ensure_ascii=False)
+    assert done.value.countries

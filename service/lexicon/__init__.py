@@ -47,6 +47,15 @@ class Lexicon:
     context: dict[str, re.Pattern[str]]
     title_words: frozenset[str]
     territories: re.Pattern[str]
+    ai_terms: re.Pattern[str]
+    ai_address: re.Pattern[str]
+    ai_override: re.Pattern[str]
+
+
+def _words(entries: set[str]) -> re.Pattern[str]:
+    """Whole-word (or whole-phrase) matcher of ``entries``."""
+    alts = sorted((re.escape(e.casefold()) for e in entries if e.strip()), key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)", re.I)
 
 
 def _territories(languages: list[str]) -> re.Pattern[str]:
@@ -66,6 +75,7 @@ def lexicon() -> Lexicon:
     lists: dict[str, set[str]] = {}
     status: dict[str, set[str]] = {}
     context: dict[str, set[str]] = {}
+    ai: dict[str, set[str]] = {"ai": set(), "address": set(), "override": set()}
     langs = []
     for entry in sorted(resources.files(__package__).iterdir(), key=lambda p: p.name):
         if not entry.name.endswith(".yaml"):
@@ -78,6 +88,8 @@ def lexicon() -> Lexicon:
             status.setdefault(key, set()).update(str(x) for x in values)
         for key, values in data.get("context", {}).items():
             context.setdefault(key, set()).update(str(x) for x in values)
+        for key, values in data.get("ai_address", {}).items():
+            ai[key].update(str(x) for x in values)
     unknown = set(status) - set(STATUS_CLASSES)
     if unknown:
         raise ValueError(f"Unknown status classes in the word lists: {sorted(unknown)}")
@@ -92,4 +104,7 @@ def lexicon() -> Lexicon:
         context={k: _matcher(v) for k, v in sorted(context.items())},
         title_words=frozenset(w.casefold() for w in lists["titles"] | lists["bodies"]),
         territories=_territories(langs),
+        ai_terms=_words(ai["ai"]),
+        ai_address=_words(ai["address"]),
+        ai_override=_words(ai["override"]),
     )

@@ -35,8 +35,12 @@ async def open_llm(settings: Settings, http_client: httpx.AsyncClient | None = N
 
         base_url = await ensure_local_server(settings)
         model, window, api_key = LOCAL_MODEL_NAME, settings.local_context_window, "local"
+    # xllamacpp's llama.cpp is built with LLGuidance; another server gets plain JSON Schema output.
+    compact = settings.llm_compact_json
+    if compact is None:
+        compact = not settings.llm_base_url
     policy = CallPolicy.from_settings(settings)
-    primary = _chat(settings, base_url, model, window, api_key, policy, http_client)
+    primary = _chat(settings, base_url, model, window, api_key, policy, http_client, compact)
     if not settings.llm_fallback_model:
         return primary
     from service.llm.fallback import FallbackLLM
@@ -55,6 +59,7 @@ async def open_llm(settings: Settings, http_client: httpx.AsyncClient | None = N
         settings.llm_fallback_api_key or settings.llm_api_key or "not-needed",
         policy,
         None,
+        False,
     )
     return FallbackLLM(primary, fallback)
 
@@ -67,6 +72,7 @@ def _chat(
     api_key: str,
     policy: CallPolicy,
     http_client: httpx.AsyncClient | None,
+    compact_json: bool,
 ) -> LLM:
     from openai import AsyncOpenAI
 
@@ -91,4 +97,5 @@ def _chat(
             fail_max=settings.llm_breaker_fail_max,
             reset_s=settings.llm_breaker_reset_s,
         ),
+        compact_json=compact_json,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 from typing import Any
 
 import openai
@@ -49,6 +50,7 @@ class OpenAIChatLLM:
         temperature: float = 0.0,
         policy: CallPolicy | None = None,
         breaker: Breaker | None = None,
+        compact_json: bool = False,
     ) -> None:
         self._client = client
         self.model_name = model
@@ -57,6 +59,10 @@ class OpenAIChatLLM:
         self._temperature = temperature
         self.policy = policy or CallPolicy()
         self.breaker = breaker or Breaker(str(client.base_url))
+        # llama.cpp built with LLGuidance (the embedded server): constrain the reply to the schema
+        # *and* to compact JSON with a grammar. JSON Schema output lets a model indent freely,
+        # and a small model does, spending generated tokens (the slow part) on whitespace.
+        self.compact_json = compact_json
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -158,6 +164,13 @@ class OpenAIChatLLM:
         choice = resp.choices[0]
         return choice.message.content or "", choice.finish_reason
 
+    def _structured(self, response_format: dict[str, Any]) -> dict[str, Any]:
+        """The request's structured-output arguments: ``response_format``, or a compact grammar."""
+        if not self.compact_json:
+            return {"response_format": response_format}
+        schema = json.dumps(response_format["json_schema"]["schema"], sort_keys=True)
+        return {"extra_body": {"grammar": compact_json_grammar(schema)}}
+
     async def _send(
         self,
         messages: list[Message],
@@ -178,7 +191,7 @@ class OpenAIChatLLM:
                 ).chat.completions.create(
                     model=self.model_name,
                     messages=messages,  # type: ignore[arg-type]
-                    response_format=response_format,  # type: ignore[arg-type]
+                    **self._structured(response_format),
                     max_tokens=max_tokens,
                     temperature=self._temperature if attempt == 0 else max(self._temperature, 0.4),
                     seed=attempt,
@@ -227,6 +240,14 @@ class OpenAIChatLLM:
                 usage=usage,
                 retry_after=30,
             ) from exc
+
+
+@functools.lru_cache(maxsize=256)
+def compact_json_grammar(schema_json: str) -> str:
+    """An LLGuidance grammar: JSON valid for the schema, with no whitespace between tokens."""
+    schema = json.loads(schema_json)
+    schema["x-guidance"] = {"whitespace_flexible": False}
+    return "%llguidance {}\nstart: %json " + json.dumps(schema, separators=(",", ":"))
 
 
 @functools.lru_cache(maxsize=256)

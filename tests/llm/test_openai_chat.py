@@ -88,6 +88,27 @@ async def test_valid_reply(openai_mock: GuardedRouter) -> None:
     assert fmt["json_schema"]["schema"]["properties"]["countries"]["maxItems"] == 3
 
 
+async def test_compact_json_mode_sends_a_grammar_instead_of_response_format(
+    openai_mock: GuardedRouter,
+) -> None:
+    from openai import AsyncOpenAI
+
+    route = openai_mock.post("/chat/completions").mock(return_value=chat_reply(GOOD))
+    client = AsyncOpenAI(base_url=MOCK_LLM_URL, api_key="x", max_retries=0)
+    llm = OpenAIChatLLM(client, model=MOCK_MODEL, context_window=4096, compact_json=True)
+    result = await _complete(llm)
+
+    assert result.value == Reply(**GOOD)
+    body = request_body(route.calls[0].request)
+    assert "response_format" not in body  # llama.cpp refuses a grammar beside a schema
+    head, _, schema_json = body["grammar"].partition("start: %json ")
+    assert head == "%llguidance {}\n"
+    schema = json.loads(schema_json)
+    assert schema["x-guidance"] == {"whitespace_flexible": False}
+    assert schema["properties"] == Reply.model_json_schema()["properties"]
+    assert sorted(schema["required"]) == ["countries", "status"]
+
+
 async def test_invalid_json_is_repaired_with_a_bounded_prompt(openai_mock: GuardedRouter) -> None:
     huge_garbage = '{"countries": ["Norway", ' + '"Chile", ' * 500  # invalid and long
     route = openai_mock.post("/chat/completions").mock(
