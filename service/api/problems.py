@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from service.api import errors as api_errors
 from service.errors import (
     ContextOverflowError,
+    DatabaseUnavailableError,
     EncodingError,
     InputError,
     InputTooLargeError,
@@ -50,6 +51,7 @@ STATUS: list[tuple[type[SummariserError], int, str]] = [
     (job_errors.IdempotencyConflictError, 422, "Idempotency key reused"),
     (job_errors.RateLimitedError, 429, "Too many requests"),
     (ProviderUnavailableError, 503, "Model unavailable"),
+    (DatabaseUnavailableError, 503, "Database unavailable"),
     (InvalidOutputError, 502, "Model output invalid"),
     (PartialResultError, 502, "Partial result"),
     (ProviderError, 502, "Model error"),

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 import structlog
 from pydantic import BaseModel
 
-from service.errors import PartialResultError, ProviderUnavailableError, SummariserError
+from service.errors import (
+    DatabaseUnavailableError,
+    PartialResultError,
+    ProviderUnavailableError,
+    SummariserError,
+)
 from service.jobs.context import Services
 from service.jobs.runner import RunContext, RunFailed, run_summary
 from service.pipeline import Progress
@@ -41,7 +46,12 @@ class RetryLater:
 
 
 async def execute_job(services: Services, job: JobRecord) -> Finished | RetryLater:
-    """Run a job the caller has claimed; record its result, error or retry in the store."""
+    """Run a job the caller has claimed; record its result, error or retry in the store.
+
+    Raises:
+        DatabaseUnavailableError: the store could not be reached; the job is left ``running``
+            (never failed for it) and the caller puts it back in the queue once it can.
+    """
     with structlog.contextvars.bound_contextvars(job_id=job.id, request_id=job.request_id):
         if job.attempts > services.settings.job_max_attempts:
             exc = SummariserError(
@@ -55,7 +65,13 @@ async def execute_job(services: Services, job: JobRecord) -> Finished | RetryLat
         except asyncio.CancelledError:
             log.info("job_interrupted")
             raise
+        except DatabaseUnavailableError:  # not the job's fault: the caller queues it again
+            log.warning("job_interrupted_database_unavailable")
+            raise
         except RunFailed as failed:
+            if isinstance(failed.error, DatabaseUnavailableError):  # e.g. saving progress
+                log.warning("job_interrupted_database_unavailable")
+                raise failed.error from None
             if isinstance(failed.error, ProviderUnavailableError):
                 await asyncio.to_thread(record_usage, services.db, failed.usage)
                 return await _retry_or_fail(services, job, failed.error)

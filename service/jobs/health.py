@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import asyncio
 
+import structlog
+
+from service.errors import DatabaseUnavailableError
 from service.jobs.context import Services
 from service.jobs.models import Check, Readiness
 from service.llm.base import SupportsHealth
 from service.store import jobs as job_store
+from service.store.db import describe
 
+log = structlog.get_logger("service.health")
 PROBE_TIMEOUT_S = 3.0
 
 
 async def check_database(services: Services) -> Check:
-    """``SELECT 1`` on the database."""
+    """``SELECT 1`` on the database; when it fails, the code and the driver error's class."""
     try:
         await asyncio.wait_for(asyncio.to_thread(services.db.ping), PROBE_TIMEOUT_S)
-    except Exception as exc:  # any driver error means "not ready"
+    except DatabaseUnavailableError as exc:  # the driver's message names hosts: logs only
+        log.warning("database_unavailable", reason=describe(exc))
+        return Check(ok=False, detail=f"{exc.code}: {type(exc.__cause__).__name__}")
+    except Exception as exc:  # any driver error (or a probe timeout) means "not ready"
         return Check(ok=False, detail=type(exc).__name__)
     return Check(ok=True)
 
@@ -42,7 +50,11 @@ async def readiness(services: Services) -> Readiness:
 
 
 async def refresh_queue_gauge(services: Services) -> None:
-    """Set ``summariser_queue_depth`` from the database."""
-    depth = await asyncio.to_thread(job_store.queue_depth, services.db)
+    """Set ``summariser_queue_depth`` from the database (left as it was while it is down, so
+    ``/metrics`` keeps answering during an outage)."""
+    try:
+        depth = await asyncio.to_thread(job_store.queue_depth, services.db)
+    except DatabaseUnavailableError:
+        return
     for status, n in depth.items():
         services.metrics.queue_depth.labels(status=status).set(n)

@@ -21,12 +21,13 @@ from celery import Celery, Task
 from celery.signals import worker_process_shutdown
 
 from service.config import Settings
-from service.errors import ProviderUnavailableError, SummariserError
+from service.errors import DatabaseUnavailableError, ProviderUnavailableError, SummariserError
 from service.jobs.context import Services, build_services
 from service.jobs.execute import Finished, RetryLater, execute_job
 from service.jobs.queue import DELIVER_WEBHOOK, RUN_JOB, make_celery
 from service.jobs.webhooks import WebhookSender
 from service.store import jobs as job_store
+from service.store.db import RETRY_AFTER_S
 
 log = structlog.get_logger("service.worker")
 LEASE_PREFIX = "summariser:lease:"
@@ -155,12 +156,18 @@ def create_worker_app(settings: Settings) -> Celery:
             state.pop("rt").close()
 
     @app.task(name=RUN_JOB, bind=True, max_retries=None)
-    def run_job_task(self: Task, job_id: str) -> None:
-        redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+    def run_job_task(self: Task, job_id: str, resume: bool = False) -> None:
+        # resume: a retry after a database outage, which may have cut the job off running.
+        redelivered = resume or bool((self.request.delivery_info or {}).get("redelivered"))
         try:
             result = runtime().run(run_job(runtime(), job_id, redelivered))
         except ProviderUnavailableError as exc:  # the model could not even be opened
             raise self.retry(countdown=settings.llm_retry_after_s, exc=exc) from exc
+        except DatabaseUnavailableError as exc:  # never lose the job: look again later
+            log.warning("job_deferred_database_unavailable", job_id=job_id)
+            raise self.retry(
+                args=[job_id], kwargs={"resume": True}, countdown=RETRY_AFTER_S, exc=exc
+            ) from exc
         if isinstance(result, RetryLater):  # job back in the queue: bounded by job_max_attempts
             raise self.retry(countdown=result.delay_s, exc=result.error)
         if result == LEASE_HELD:  # finished by then (nothing to do) or taken over, never dropped

@@ -1,7 +1,9 @@
 """The in-process job worker (no broker configured): claims queued jobs from the database.
 
 Durability: jobs live in the database. On startup, jobs left ``running`` by a crash or shutdown go
-back to ``queued``, and webhooks that were never delivered are sent again.
+back to ``queued``, and webhooks that were never delivered are sent again. While the database is
+unreachable the worker keeps polling (claims fail quietly), and a job whose run it cut off goes
+back to ``queued`` as soon as the database answers again: no restart needed.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import contextlib
 
 import structlog
 
+from service.errors import DatabaseUnavailableError
 from service.jobs.context import Services
 from service.jobs.execute import Finished, execute_job
 from service.jobs.webhooks import WebhookSender
@@ -18,6 +21,7 @@ from service.store import jobs as job_store
 from service.store.types import JobRecord
 
 log = structlog.get_logger("service.worker")
+MAX_REQUEUE_PAUSE_S = 5.0
 
 
 class JobWorker:
@@ -64,7 +68,10 @@ class JobWorker:
             if free > 0:
                 try:
                     claimed = await asyncio.to_thread(job_store.claim_jobs, self.services.db, free)
-                except Exception:  # a database hiccup must not kill the worker
+                except DatabaseUnavailableError:  # an outage must not kill the worker
+                    log.warning("claim_failed_database_unavailable")
+                    claimed = []
+                except Exception:  # nor any other hiccup
                     log.exception("claim_failed")
                     claimed = []
                 for job in claimed:
@@ -83,7 +90,28 @@ class JobWorker:
         self._wake.set()
 
     async def _run(self, job: JobRecord) -> None:
-        outcome = await execute_job(self.services, job)
+        try:
+            outcome = await execute_job(self.services, job)
+        except DatabaseUnavailableError:
+            await self._requeue_when_back(job.id)
+            return
         # RetryLater: the job is queued again with run_after; the claim loop picks it up.
         if isinstance(outcome, Finished) and outcome.job is not None:
             self.webhooks.schedule(outcome.job)
+
+    async def _requeue_when_back(self, job_id: str) -> None:
+        """Put a job the database outage cut off back in the queue, once the database answers.
+
+        Until then the task keeps its slot (no new claims would succeed anyway); the pause
+        between tries grows from the poll interval to ``MAX_REQUEUE_PAUSE_S``.
+        """
+        pause = self.services.settings.job_poll_interval_s
+        while True:
+            try:
+                await asyncio.to_thread(job_store.release_job, self.services.db, job_id)
+            except DatabaseUnavailableError:
+                await asyncio.sleep(pause)
+                pause = min(MAX_REQUEUE_PAUSE_S, pause * 2)
+                continue
+            log.info("job_requeued_after_database_outage", job_id=job_id)
+            return

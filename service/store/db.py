@@ -1,7 +1,14 @@
-"""Engine, sessions and migrations. SQLite by default; PostgreSQL (psycopg 3) by URL."""
+"""Engine, sessions and migrations. SQLite by default; PostgreSQL (psycopg 3) by URL.
+
+A database that cannot be reached (refused, dropped connection, unreadable SQLite file, pool
+exhausted) raises ``DatabaseUnavailableError`` from ``Database.session()`` and ``ping()``; the API
+answers it with ``503 database_unavailable`` and ``Retry-After``. Nothing has to restart when
+the database is back: the pool checks connections before use (``pool_pre_ping``) and reconnects.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,10 +18,45 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.errors import DatabaseUnavailableError
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+CONNECT_TIMEOUT_S = 5  # PostgreSQL: a server that does not answer fails fast, not after minutes
+RETRY_AFTER_S = 5
+# OperationalErrors that are bugs in a statement, not an unreachable database (SQLite reports
+# both kinds with the one class).
+_STATEMENT_BUG = re.compile(r"syntax error|no such (column|function)|near \"", re.IGNORECASE)
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether a SQLAlchemy error means the database cannot be used right now."""
+    if isinstance(error, (exc.InterfaceError, exc.TimeoutError, exc.DisconnectionError)):
+        return True
+    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, exc.OperationalError) and not _STATEMENT_BUG.search(str(error.orig))
+
+
+def unavailable_error() -> DatabaseUnavailableError:
+    """The domain error for an unreachable database (raise it ``from`` the driver's error).
+
+    Clients get only the code and ``Retry-After``; the driver's message (which names hosts and
+    ports) stays in the exception's ``__cause__``, for ``describe`` and the logs.
+    """
+    return DatabaseUnavailableError(
+        "The database is unavailable; retry later.", retry_after=RETRY_AFTER_S
+    )
+
+
+def describe(error: BaseException) -> str:
+    """A one-line reason for an operator: the driver error behind ``error``, if any."""
+    cause = error.__cause__ if isinstance(error, DatabaseUnavailableError) else error
+    orig = getattr(cause, "orig", None) or cause or error
+    line = str(orig).strip().splitlines()[0][:200] if str(orig).strip() else ""
+    return f"{type(orig).__name__}: {line}" if line else type(orig).__name__
 
 
 def normalise_url(url: str) -> str:
@@ -36,7 +78,8 @@ def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL, a busy timeout and foreign keys."""
     url = normalise_url(url)
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        connect_args = {"connect_timeout": CONNECT_TIMEOUT_S} if "+psycopg" in url else {}
+        return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")
@@ -95,14 +138,33 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session in a transaction: committed on success, rolled back on error."""
-        with self._sessions.begin() as session:
-            yield session
+        """A session in a transaction: committed on success, rolled back on error.
+
+        Raises:
+            DatabaseUnavailableError: the database could not be reached or dropped the
+                connection (other database errors propagate unchanged).
+        """
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except exc.SQLAlchemyError as error:
+            if unavailable(error):
+                raise unavailable_error() from error
+            raise
 
     def ping(self) -> None:
-        """Run ``SELECT 1``; raises when the database is unreachable."""
-        with self.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        """Run ``SELECT 1``.
+
+        Raises:
+            DatabaseUnavailableError: the database is unreachable.
+        """
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except exc.SQLAlchemyError as error:
+            if unavailable(error):
+                raise unavailable_error() from error
+            raise
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -159,6 +159,15 @@ def requeue_running(db: Database) -> int:
         return int(res.rowcount)  # type: ignore[attr-defined]
 
 
+def release_job(db: Database, job_id: str) -> bool:
+    """Put one running job back in the queue (its run was cut off); False if it is not running."""
+    with db.session() as s:
+        res = s.execute(
+            update(Job).where(Job.id == job_id, Job.status == "running").values(status="queued")
+        )
+        return int(res.rowcount) == 1  # type: ignore[attr-defined]
+
+
 def set_progress(db: Database, job_id: str, done: int, total: int | None, stage: str) -> None:
     """Record pipeline progress of a running job."""
     with db.session() as s:

@@ -76,13 +76,17 @@ class FakeOpenAI:
 
     ``{}`` is valid for every pipeline schema (all their fields have defaults).
 
-    ``delay_s`` slows each completion, so a test can kill a server while a job runs.
+    ``delay_s`` slows each completion, so a test can kill a server while a job runs. While
+    ``gate`` is cleared, completions wait for it (``arrived`` is set when one is waiting).
     """
 
     def __init__(self, delay_s: float = 0.0) -> None:
         self.delay_s = delay_s
         self.requests: list[dict[str, Any]] = []
         self.arrivals: list[float] = []  # time.time() of each completion request
+        self.gate = threading.Event()
+        self.gate.set()
+        self.arrived = threading.Event()
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -96,6 +100,8 @@ class FakeOpenAI:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 owner.requests.append(body)
                 owner.arrivals.append(time.time())
+                owner.arrived.set()
+                owner.gate.wait(60)
                 threading.Event().wait(owner.delay_s)
                 self._send(
                     {
@@ -131,6 +137,7 @@ class FakeOpenAI:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.gate.set()
         self.server.shutdown()
         self.server.server_close()
 
