@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -90,7 +91,14 @@ class Settings(BaseSettings):
     webhook_secret: str | None = Field(None, description="Signs webhooks when auth is off.")
     webhook_max_attempts: int = Field(5, ge=1)
     webhook_backoff_s: float = Field(1.0, gt=0)
-    webhook_timeout_s: float = Field(10.0, gt=0)
+    webhook_timeout_s: float = Field(
+        10.0, gt=0, description="Whole attempt: connect, send, and the answer's status line."
+    )
+    webhook_allow_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names, addresses and CIDR networks webhooks may reach besides public "
+        "ones (comma-separated), e.g. 'cms.newsroom.internal,10.20.0.0/16'.",
+    )
     sse_poll_interval_s: float = Field(
         1.0, gt=0, description="Longest wait between reads of a streamed job (changes wake it)."
     )
@@ -114,6 +122,14 @@ class Settings(BaseSettings):
     llm_requests_per_minute: int | None = Field(None, ge=1, description="All workers together.")
     llm_tokens_per_minute: int | None = Field(None, ge=1, description="All workers together.")
     llm_rate_window_s: int = Field(60, ge=1, description="Window of the two limits above.")
+
+    @field_validator("webhook_allow_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        """A comma- or space-separated list from the environment."""
+        if isinstance(value, str):
+            return [part for part in value.replace(",", " ").split() if part]
+        return value
 
     @property
     def shared_redis_url(self) -> str | None:

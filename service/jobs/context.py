@@ -8,6 +8,7 @@ from typing import Protocol
 import httpx
 
 from service.config import Settings
+from service.jobs.egress import EgressPolicy, PinnedTransport
 from service.jobs.events import JobEvents, LocalEvents
 from service.jobs.limits import KeyRateLimiter
 from service.jobs.llm_holder import LLMHolder
@@ -41,11 +42,23 @@ class Services:
     dispatcher: Dispatcher = field(default_factory=_NoDispatch)
     http: httpx.AsyncClient | None = None
 
+    def egress_policy(self) -> EgressPolicy:
+        """Where webhooks may go: public destinations and ``webhook_allow_hosts``."""
+        return EgressPolicy.from_entries(self.settings.webhook_allow_hosts)
+
     def webhook_client(self) -> httpx.AsyncClient:
-        """The shared client webhooks are sent with (created on first use)."""
+        """The shared client webhooks are sent with (created on first use).
+
+        Each request's destination is checked, and connected to by the address checked
+        (``PinnedTransport``); redirects are not followed; proxies from the environment are not
+        used (they would connect on their own).
+        """
         if self.http is None:
             self.http = httpx.AsyncClient(
-                timeout=self.settings.webhook_timeout_s, follow_redirects=False
+                transport=PinnedTransport(self.egress_policy),
+                timeout=self.settings.webhook_timeout_s,
+                follow_redirects=False,
+                trust_env=False,
             )
         return self.http
 

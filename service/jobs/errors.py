@@ -52,6 +52,12 @@ class WebhookSecretMissingError(InputError):
     code = "webhook_secret_missing"
 
 
+class CallbackForbiddenError(InputError):
+    """A ``callback_url`` that is not a public http(s) destination (and not allow-listed)."""
+
+    code = "callback_url_forbidden"
+
+
 class DeadlineExceededError(SummariserError):
     code = "deadline_exceeded"
 

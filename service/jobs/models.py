@@ -31,7 +31,7 @@ CALLBACK_EXAMPLE = "https://cms.example.org/hooks/summaries"
 JobStatusName = Literal["queued", "running", "succeeded", "failed"]
 
 # "Exactly one of text or html" in the schema, as the service enforces it (missing_text otherwise).
-ONE_OF_TEXT_OR_HTML: list[dict[str, Any]] = [
+ONE_OF_TEXT_OR_HTML: Any = [
     {"required": ["text"], "properties": {"text": {"type": "string"}}},
     {"required": ["html"], "properties": {"html": {"type": "string"}}},
 ]

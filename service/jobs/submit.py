@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from service.errors import InputError
 from service.jobs.auth import Principal
 from service.jobs.context import Services
+from service.jobs.egress import check_callback
 from service.jobs.errors import (
     BatchTooLargeError,
     DeadlineExceededError,
@@ -81,11 +82,15 @@ async def summarise_now(services: Services, body: SummaryRequest, caller: Caller
         ) from exc
 
 
-def _require_secret(principal: Principal, callback_url: object) -> None:
-    if callback_url is not None and not principal.webhook_secret:
+async def _check_callback(services: Services, principal: Principal, callback_url: object) -> None:
+    """A ``callback_url`` needs a signing secret and a destination the egress policy allows."""
+    if callback_url is None:
+        return
+    if not principal.webhook_secret:
         raise WebhookSecretMissingError(
             "Webhooks need a signing secret: set SUMMARISER_WEBHOOK_SECRET when auth is off."
         )
+    await check_callback(services.egress_policy(), str(callback_url))
 
 
 async def submit_job(
@@ -105,7 +110,7 @@ async def submit_job(
         return job, True
     article = _article(body)
     await validate_article(article, services.settings)
-    _require_secret(caller.principal, body.callback_url)
+    await _check_callback(services, caller.principal, body.callback_url)
     new = job_store.NewJob(
         article=article.model_dump(mode="json"),
         owner=caller.principal.key_id,
@@ -137,7 +142,7 @@ async def submit_batch(
             f"got {len(body.items)}.",
             limit=limit,
         )
-    _require_secret(caller.principal, body.callback_url)
+    await _check_callback(services, caller.principal, body.callback_url)
     callback = str(body.callback_url) if body.callback_url else None
     items: list[job_store.NewJob] = []
     for index, item in enumerate(body.items):

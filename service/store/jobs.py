@@ -38,6 +38,8 @@ def _job(new: NewJob, batch_id: str | None = None, index: int | None = None) -> 
         status="queued",
         callback_url=new.callback_url,
         webhook_state="pending" if new.callback_url else None,
+        webhook_id=uuid.uuid4().hex if new.callback_url else None,
+        webhook_attempts=0,
         request_id=new.request_id,
         ref=new.ref,
         batch_id=batch_id,
@@ -230,6 +232,26 @@ def pending_webhooks(db: Database) -> list[JobRecord]:
             select(Job).where(Job.status.in_(TERMINAL), Job.webhook_state == "pending")
         )
         return [JobRecord.from_row(j) for j in rows]
+
+
+def begin_webhook_attempt(db: Database, job_id: str, max_attempts: int) -> tuple[str, int] | None:
+    """Count one more delivery attempt of a job's webhook, before it is sent.
+
+    The count and the webhook id live in the job row, so a restart neither resets the attempt
+    budget nor changes the id receivers deduplicate on; an attempt cut off by a crash counts.
+
+    Returns:
+        The webhook id and this attempt's number, or None when the webhook is not pending or
+        its ``max_attempts`` are used up.
+    """
+    with db.session() as s:
+        job = s.get(Job, job_id, with_for_update=True)
+        if job is None or job.webhook_state != "pending" or job.webhook_attempts >= max_attempts:
+            return None
+        if job.webhook_id is None:  # a job from before the column existed
+            job.webhook_id = uuid.uuid4().hex
+        job.webhook_attempts += 1
+        return job.webhook_id, job.webhook_attempts
 
 
 def set_webhook_state(db: Database, job_id: str, state: str) -> None:

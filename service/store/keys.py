@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 import uuid
@@ -18,6 +19,11 @@ TOKEN_PREFIX = "sk_"
 def hash_token(token: str) -> str:
     """SHA-256 hex digest of an API key (the token has 256 bits of entropy, so no salt)."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_webhook_secret() -> str:
+    """A Standard Webhooks signing secret: ``whsec_`` + standard base64 of 32 random bytes."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 def create_key(
@@ -44,7 +50,7 @@ def create_key(
         name=name,
         key_hash=hash_token(token),
         key_prefix=token[:10],
-        webhook_secret="whsec_" + secrets.token_urlsafe(32),
+        webhook_secret=new_webhook_secret(),
         rate_limit_per_minute=rate_limit_per_minute,
         token_budget_per_day=token_budget_per_day,
         created_at=utcnow(),

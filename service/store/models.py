@@ -69,6 +69,10 @@ class Job(Base):
     article: Mapped[dict[str, Any]] = mapped_column()
     callback_url: Mapped[str | None] = mapped_column(Text)
     webhook_state: Mapped[str | None] = mapped_column(String(16))
+    # The webhook's id (``webhook-id``; the same for every attempt, across restarts) and the
+    # attempts started so far, counted before each is sent.
+    webhook_id: Mapped[str | None] = mapped_column(String(32))
+    webhook_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     request_id: Mapped[str | None] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     chunks_done: Mapped[int] = mapped_column(Integer, default=0)

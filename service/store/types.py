@@ -43,6 +43,8 @@ class JobRecord(_FromRow):
     started_at: datetime | None
     run_after: datetime | None
     finished_at: datetime | None
+    webhook_id: str | None = None
+    webhook_attempts: int = 0
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,15 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 from api_fakes import ARTICLE, FakeLLM, WebhookReceiver
 from fastapi import FastAPI
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from service.errors import InvalidOutputError, ProviderUnavailableError
 from service.jobs.webhooks import verify
-from service.store.keys import create_key, find_key
+from service.store import jobs as job_store
+from service.store.keys import create_key, find_key, new_webhook_secret
 
 
 async def wait_for(
@@ -123,6 +126,7 @@ async def test_webhook_signed_retried_and_logged(
     client: httpx.AsyncClient, app: FastAPI, api_key: str, auth: dict[str, str]
 ) -> None:
     secret = find_key(app.state.summariser.db, api_key).webhook_secret  # type: ignore[union-attr]
+    app.state.summariser.settings.webhook_allow_hosts = ["127.0.0.1"]  # the receiver's host
     with WebhookReceiver(statuses=[500, 503]) as hook:
         r = await client.post("/v1/jobs", json={**ARTICLE, "callback_url": hook.url}, headers=auth)
         job_id = r.json()["id"]
@@ -142,6 +146,14 @@ async def test_webhook_signed_retried_and_logged(
             headers["x-summariser-signature"],
         )
         assert not verify(secret, "1000", body, headers["x-summariser-signature"])
+        # the Standard Webhooks headers verify with the off-the-shelf library
+        assert Webhook(secret).verify(body, headers)["job"]["id"] == job_id
+        with pytest.raises(WebhookVerificationError):
+            Webhook(new_webhook_secret()).verify(body, headers)
+        with pytest.raises(WebhookVerificationError):
+            Webhook(secret).verify(body + b" ", headers)
+        ids = {h["webhook-id"] for h, _ in hook.received}
+        assert len(ids) == 1 and ids == {h["x-summariser-delivery"] for h, _ in hook.received}
         payload = json.loads(body)
         assert payload["event"] == "job.succeeded" and payload["job"]["id"] == job_id
     await asyncio.sleep(0.1)
@@ -159,6 +171,7 @@ async def test_webhook_gives_up_after_max_attempts(
     client: httpx.AsyncClient, app: FastAPI, auth: dict[str, str]
 ) -> None:
     app.state.summariser.settings.webhook_max_attempts = 2
+    app.state.summariser.settings.webhook_allow_hosts = ["127.0.0.0/8"]
     with WebhookReceiver(statuses=[500] * 5) as hook:
         r = await client.post("/v1/jobs", json={**ARTICLE, "callback_url": hook.url}, headers=auth)
         job = await wait_for(client, r.headers["location"], auth)
@@ -168,6 +181,8 @@ async def test_webhook_gives_up_after_max_attempts(
                 break
             await asyncio.sleep(0.05)
     assert job["webhook"] == "failed" and len(hook.received) == 2
+    stored = job_store.get_job(app.state.summariser.db, job["id"])
+    assert stored is not None and stored.webhook_attempts == 2
 
 
 async def test_batch(client: httpx.AsyncClient, auth: dict[str, str]) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from api_fakes import ARTICLE, FakeOpenAI, WebhookReceiver
+from standardwebhooks import Webhook
 
 from service.jobs.webhooks import verify
 
@@ -40,6 +41,7 @@ def server_env(tmp_path: Path, llm_url: str) -> dict[str, str]:
             "SUMMARISER_JOB_POLL_INTERVAL_S": "0.1",
             "SUMMARISER_SSE_POLL_INTERVAL_S": "0.1",
             "SUMMARISER_LLM_MAX_RETRIES": "0",
+            "SUMMARISER_WEBHOOK_ALLOW_HOSTS": "127.0.0.1",  # the loopback webhook receiver
         }
     )
     return env
@@ -142,7 +144,7 @@ def test_job_via_sse_and_webhook(tmp_path: Path, fake_model: FakeOpenAI) -> None
             assert verify(
                 secret, headers["x-summariser-timestamp"], body, headers["x-summariser-signature"]
             )
-            assert json.loads(body)["job"]["id"] == r.json()["id"]
+            assert Webhook(secret).verify(body, headers)["job"]["id"] == r.json()["id"]
             assert client.get("/metrics").status_code == 200
             assert fake_model.requests and "response_format" in fake_model.requests[0]
     finally:
@@ -175,3 +177,47 @@ def test_job_survives_server_crash(tmp_path: Path) -> None:
             assert job["status"] == "succeeded" and job["attempts"] == 2
         finally:
             second.stop()
+
+
+def test_webhook_id_and_attempt_budget_survive_a_crash(
+    tmp_path: Path, fake_model: FakeOpenAI
+) -> None:
+    """kill -9 while a webhook is being retried, restart: the same webhook-id, and no more
+    attempts in all than SUMMARISER_WEBHOOK_MAX_ATTEMPTS."""
+    env = {
+        **server_env(tmp_path, fake_model.url),
+        "SUMMARISER_WEBHOOK_MAX_ATTEMPTS": "3",
+        "SUMMARISER_WEBHOOK_BACKOFF_S": "1.0",
+    }
+    key, secret = create_key(env)
+    auth = {"Authorization": f"Bearer {key}"}
+    with WebhookReceiver(statuses=[500] * 10) as hook:
+        first = Server(env, tmp_path / "server.log")
+        try:
+            body = {**ARTICLE, "callback_url": hook.url}
+            r = httpx.post(first.base + "/v1/jobs", json=body, headers=auth, timeout=30)
+            assert r.status_code == 202, r.text
+            deadline = time.monotonic() + 60
+            while not hook.received:
+                assert time.monotonic() < deadline, "no first attempt"
+                time.sleep(0.02)
+        finally:
+            first.kill()  # SIGKILL between attempts: no graceful shutdown
+        second = Server(env, tmp_path / "server.log")
+        try:
+            url = f"{second.base}/v1/jobs/{r.json()['id']}"
+            deadline = time.monotonic() + 60
+            while (job := httpx.get(url, headers=auth).json())["webhook"] == "pending":
+                assert time.monotonic() < deadline, job
+                time.sleep(0.1)
+            log = httpx.get(url + "/deliveries", headers=auth).json()
+        finally:
+            second.stop()
+    assert job["webhook"] == "failed"
+    assert 2 <= len(hook.received) <= 3  # an attempt cut off by the kill still counts
+    assert len({h["webhook-id"] for h, _ in hook.received}) == 1
+    assert {d["delivery_id"] for d in log} == {hook.received[0][0]["webhook-id"]}
+    attempts = [d["attempt"] for d in log]
+    assert attempts == sorted(set(attempts)) and max(attempts) <= 3
+    for headers, raw in hook.received:
+        assert Webhook(secret).verify(raw, headers)

@@ -137,6 +137,7 @@ def worker_env(tmp_path: Path, broker: str, llm_url: str, **extra: str) -> dict[
             "SUMMARISER_LLM_MODEL": "fake",
             "SUMMARISER_LLM_MAX_RETRIES": "0",
             "SUMMARISER_WEBHOOK_BACKOFF_S": "0.05",
+            "SUMMARISER_WEBHOOK_ALLOW_HOSTS": "127.0.0.1",  # the loopback webhook receiver
             "SUMMARISER_LOG_LEVEL": "INFO",
         }
     )

@@ -45,6 +45,7 @@ def api(tmp_path: Path, broker: str, llm_url: str, **extra: Any) -> FastAPI:
         llm_base_url=llm_url,
         llm_model="fake",
         llm_max_retries=0,
+        webhook_allow_hosts=["127.0.0.1"],  # the loopback webhook receiver
         **extra,
     )
     return create_app(settings)

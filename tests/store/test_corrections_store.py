@@ -18,13 +18,14 @@ from service.store.models import utcnow
 def test_migration_0002_chains_after_0001_and_downgrades(db_url: str) -> None:
     engine = make_engine(db_url)
     try:
-        upgrade(engine)
-        assert head_revision() == "0002" and current_revision(engine) == "0002"
+        upgrade(engine, "0002")  # later migrations follow it; this one is about 0002
+        assert current_revision(engine) == "0002"
         assert "corrections" in inspect(engine).get_table_names()
         downgrade(engine, "0001")
         assert "corrections" not in inspect(engine).get_table_names()
         assert "jobs" in inspect(engine).get_table_names()
         upgrade(engine)
+        assert current_revision(engine) == head_revision()
         assert "corrections" in inspect(engine).get_table_names()
     finally:
         engine.dispose()
