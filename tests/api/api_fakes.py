@@ -77,7 +77,8 @@ class FakeOpenAI:
     ``{}`` is valid for every pipeline schema (all their fields have defaults).
 
     ``delay_s`` slows each completion, so a test can kill a server while a job runs. While
-    ``gate`` is cleared, completions wait for it (``arrived`` is set when one is waiting).
+    ``gate`` is cleared, completions wait for it (``arrived`` is set when one arrives;
+    ``waiting`` counts those held at the gate).
     """
 
     def __init__(self, delay_s: float = 0.0) -> None:
@@ -87,6 +88,7 @@ class FakeOpenAI:
         self.gate = threading.Event()
         self.gate.set()
         self.arrived = threading.Event()
+        self.waiting = 0
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -101,7 +103,10 @@ class FakeOpenAI:
                 owner.requests.append(body)
                 owner.arrivals.append(time.time())
                 owner.arrived.set()
-                owner.gate.wait(60)
+                if not owner.gate.is_set():
+                    owner.waiting += 1
+                    owner.gate.wait(60)
+                    owner.waiting -= 1
                 threading.Event().wait(owner.delay_s)
                 self._send(
                     {
