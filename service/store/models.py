@@ -98,6 +98,21 @@ class CachedResult(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ResultOwner(Base):
+    """Which API keys obtained a stored summary as their own (ran it, or were served it).
+
+    Only a key listed here is told a summary came from the store (``cached``); any other key
+    gets the stored summary as if it had been made for it, so the cache shared by all keys never
+    confirms that someone else submitted the same article.
+    """
+
+    __tablename__ = "result_owners"
+
+    content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class IdempotencyKey(Base):
     __tablename__ = "idempotency_keys"
     __table_args__ = (UniqueConstraint("owner", "key"),)

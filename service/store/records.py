@@ -10,7 +10,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from service.store.db import Database
-from service.store.models import CachedResult, IdempotencyKey, UsageRecord, WebhookDelivery
+from service.store.models import (
+    CachedResult,
+    IdempotencyKey,
+    ResultOwner,
+    UsageRecord,
+    WebhookDelivery,
+)
 from service.store.types import DeliveryEntry, IdempotencyRecord, UsageEntry
 
 
@@ -21,13 +27,38 @@ def get_result(db: Database, content_hash: str) -> dict[str, Any] | None:
         return row.result if row else None
 
 
-def put_result(db: Database, content_hash: str, result: dict[str, Any]) -> None:
-    """Store a summary under its content hash (first writer wins)."""
+def put_result(
+    db: Database, content_hash: str, result: dict[str, Any], owner: str | None = None
+) -> None:
+    """Store a summary under its content hash (first writer wins), owned by ``owner``."""
     try:
         with db.session() as s:
             if s.get(CachedResult, content_hash) is None:
                 s.add(CachedResult(content_hash=content_hash, result=result))
     except IntegrityError:  # a concurrent writer stored the same content first
+        pass
+    if owner is not None:
+        add_result_owner(db, content_hash, owner)
+
+
+def get_result_for(
+    db: Database, content_hash: str, owner: str
+) -> tuple[dict[str, Any] | None, bool]:
+    """The stored summary for this content hash (or None), and whether ``owner`` had it before."""
+    with db.session() as s:
+        row = s.get(CachedResult, content_hash)
+        if row is None:
+            return None, False
+        return row.result, s.get(ResultOwner, (content_hash, owner)) is not None
+
+
+def add_result_owner(db: Database, content_hash: str, owner: str) -> None:
+    """Record that ``owner`` obtained the summary stored under ``content_hash``."""
+    try:
+        with db.session() as s:
+            if s.get(ResultOwner, (content_hash, owner)) is None:
+                s.add(ResultOwner(content_hash=content_hash, owner=owner))
+    except IntegrityError:  # the same key, concurrently
         pass
 
 

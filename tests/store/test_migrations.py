@@ -26,6 +26,7 @@ TABLES = {
     "idempotency_keys",
     "usage",
     "webhook_deliveries",
+    "result_owners",
 }
 
 
