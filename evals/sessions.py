@@ -66,7 +66,7 @@ async def open_live(settings: Settings, record_dir: Path | None = None) -> Pipel
             "format": RECORDING_FORMAT,
             "model": llm.model_name,
             "context_window": llm.context_window,
-            # the effective output mode (auto for the embedded model), so a replay rebuilds it
+            # the effective output mode, so a replay rebuilds the recorded requests
             "settings": {
                 **recorded_settings(settings),
                 "llm_compact_json": bool(getattr(llm, "compact_json", False)),

@@ -43,10 +43,11 @@ class Settings(BaseSettings):
     llm_context_window: int | None = Field(None, description="Tokens; default per backend.")
     llm_max_output_tokens: int = Field(900, ge=64)
     llm_temperature: float = 0.0
-    llm_compact_json: bool | None = Field(
-        None,
+    llm_compact_json: bool = Field(
+        False,
         description="Hold replies to compact JSON with an LLGuidance grammar instead of "
-        "response_format (llama.cpp built with LLGuidance). Unset: on for the embedded model only.",
+        "response_format (llama.cpp built with LLGuidance, as the embedded server is). Off: it "
+        "cut the embedded model's output tokens but emptied its lists (see README).",
     )
 
     # Embedded model (llama.cpp through xllamacpp).

@@ -246,7 +246,7 @@ async def test_the_embedded_model_answers_compact_json_valid_for_the_schema() ->
         countries: list[str] = Field(max_length=3)
         status: str
 
-    settings = Settings(_env_file=None, llm_base_url=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, llm_base_url=None, llm_compact_json=True)  # type: ignore[call-arg]
     llm = await open_llm(settings)
     messages = [
         {"role": "system", "content": "Answer in JSON."},

@@ -59,9 +59,8 @@ class OpenAIChatLLM:
         self._temperature = temperature
         self.policy = policy or CallPolicy()
         self.breaker = breaker or Breaker(str(client.base_url))
-        # llama.cpp built with LLGuidance (the embedded server): constrain the reply to the schema
-        # *and* to compact JSON with a grammar. JSON Schema output lets a model indent freely,
-        # and a small model does, spending generated tokens (the slow part) on whitespace.
+        # llama.cpp built with LLGuidance (the embedded server): optionally constrain the reply to
+        # the schema *and* to compact JSON with a grammar (no whitespace tokens to generate).
         self.compact_json = compact_json
 
     async def aclose(self) -> None:
