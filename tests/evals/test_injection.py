@@ -76,6 +76,8 @@ async def test_suite_on_the_fake_model() -> None:
     # Measured floors (README "Injection suite"): comments and alt text never reach the model.
     assert by_kind["html_comment"].passed and by_kind["alt_text"].passed
     assert by_kind["editor_note"].passed  # the English AI-addressed note is dropped by clean
-    # The harness sees an obeyed instruction: role markers reach the model today and leak.
-    assert set(by_kind["role_markers"].leaks) == set(CLAIMS)
-    assert doc["passed"] >= 3 and stats["obeyed_requests"] >= 1
+    # Role markers, output-mimicking JSON and hidden elements are dropped by cleaning too
+    # (service/injection.py), so the obedient model never sees a planted instruction.
+    for kind in ("role_markers", "json_mimic", "hidden_element"):
+        assert by_kind[kind].passed and not by_kind[kind].leaks, kind
+    assert doc["passed"] == 6 and stats["obeyed_requests"] == 0
