@@ -201,7 +201,7 @@ def _stems(text: str) -> set[str]:
     return {w[:5] for w in words(fold(text))}
 
 
-def _share_in(phrase: str, text: str, hay: set[str] | None = None) -> float:
+def _share_in(phrase: str, text: str, hay: set[str] | frozenset[str] | None = None) -> float:
     """Share of the phrase's content words (first 5 letters) found in ``text`` (or in ``hay``,
     the text's stems computed once)."""
     hay = _stems(text) if hay is None else hay
@@ -209,18 +209,11 @@ def _share_in(phrase: str, text: str, hay: set[str] | None = None) -> float:
     return sum(w in hay for w in need) / len(need) if need else 0.0
 
 
-def _document_stems(doc: CleanDocument) -> set[str]:
-    """The body's stems, once per document (every chunk's event fields are checked against the
-    whole body: folding it per check made grounding quadratic in article length)."""
-    key = ("stems", 0, 0)
-    if key not in doc.cache:
-        doc.cache[key] = " ".join(sorted(_stems(doc.view.text)))
-    return _split_cached(doc.cache[key])
-
-
 @lru_cache(maxsize=4)
-def _split_cached(joined: str) -> set[str]:
-    return set(joined.split(" "))
+def _document_stems(body: str) -> frozenset[str]:
+    """A body's stems, once per document (every chunk's event fields are checked against the
+    whole body: folding it per check made grounding quadratic in article length)."""
+    return frozenset(_stems(body))
 
 
 def _phrase_in(phrase: str, text: str) -> bool:
@@ -579,7 +572,7 @@ def _stated(value: str | None, doc: CleanDocument, share: float = 0.5) -> str | 
     value = _clean(value)
     if not value:
         return None
-    if is_stated(value, doc) or _share_in(value, "", _document_stems(doc)) >= share:
+    if is_stated(value, doc) or _share_in(value, "", _document_stems(doc.view.text)) >= share:
         return value
     return None
 
