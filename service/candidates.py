@@ -35,6 +35,7 @@ class Mention:
     b: int
     span: Span
     text: str
+    before: str = ""  # the view text just before it (a title there: "President Lula")
 
 
 class ModelIntegrityError(RuntimeError):
@@ -199,7 +200,15 @@ def people(view: View, language: str, source: str) -> list[Mention]:
     for a, b in sorted(set(spans)):
         if out and a < out[-1].b:
             continue
-        out.append(Mention(a, b, view.source_span(a, b), " ".join(view.text[a:b].split())))
+        out.append(
+            Mention(
+                a,
+                b,
+                view.source_span(a, b),
+                " ".join(view.text[a:b].split()),
+                " ".join(view.text[max(0, a - 40) : a].split()),
+            )
+        )
     return out
 
 

@@ -23,7 +23,14 @@ from service.clean import CleanDocument, load_article
 from service.config import Settings
 from service.errors import ContextOverflowError, PromptError, ProviderError
 from service.extract import ChunkExtraction, pass_schema
-from service.ground import Found, Numbered, ground_chunk, number_sentences, render_numbered
+from service.ground import (
+    Found,
+    Numbered,
+    ground_chunk,
+    number_sentences,
+    render_numbered,
+    stand_ins,
+)
 from service.lexicon import lexicon
 from service.llm.base import LLM, Message, Usage
 from service.prompts import PromptTemplate, load_prompt
@@ -226,10 +233,17 @@ def _reduce(
     for f in found:
         drops.update(f.drops)
     sentences = extractive_summary([f.summary for f in found], doc)
+    participants, redundant = stand_ins(
+        merge.merge_participants(
+            [p for f in found for p in f.participants] + [p for f in found for p in f.titled]
+        )
+    )
+    if redundant:
+        drops["side_already_named"] += redundant
     return StructuredSummary(
         summary=" ".join(s.text for s in sentences),
         summary_sentences=sentences,
-        participants=merge.merge_participants([p for f in found for p in f.participants]),
+        participants=participants,
         agreements=merge.merge_agreements([a for f in found for a in f.agreements]),
         topics=merge.merge_topics(t for f in found for t in f.topics),
         geopolitical_notes=merge.merge_notes([n for f in found for n in f.notes]),

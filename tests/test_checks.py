@@ -58,7 +58,7 @@ def test_empty_answer_gives_no_items_and_drops_nothing() -> None:
 
 def test_out_of_range_numbers_are_dropped_and_counted() -> None:
     reply = ChunkExtraction(
-        participants=[XParticipant(name="Ana Lind", role="Secretary of State", sentence=0)],
+        participants=[XParticipant(name="Kurt Vogel", role="Chancellor", sentence=0)],
         agreements=[XAgreement(title="memorandum", sentences=[40, 41])],
         notes=[XNote(sentence=-3)],
         summary=[99],
@@ -66,6 +66,15 @@ def test_out_of_range_numbers_are_dropped_and_counted() -> None:
     found, _ = _ground(reply)
     assert found.participants == found.agreements == found.summary == []
     assert found.drops["bad_sentence"] == 5
+
+
+def test_an_out_of_range_number_beside_a_name_the_chunk_writes_is_relocated() -> None:
+    reply = ChunkExtraction(
+        participants=[XParticipant(name="Ana Lind", role="Secretary of State", sentence=0)]
+    )
+    found, _ = _ground(reply)
+    [p] = found.participants
+    assert p.evidence[0].quote.startswith("GENEVA") and not found.drops
 
 
 def test_duplicate_numbers_give_one_item() -> None:
@@ -233,3 +242,135 @@ def test_notes_are_sentences_with_context_and_filled_from_candidates() -> None:
     notes = [n.note for n in found.notes]
     assert "Norland objects to the talks and claims sovereignty over the islands." in notes
     assert all("rained" not in n for n in notes)
+
+
+# --- people found by code, places, stand-ins ---------------------------------------------------
+
+from service.ground import stand_ins  # noqa: E402
+from service.ground.checks import _after_titles, titled_people  # noqa: E402
+from service.schema import Participant  # noqa: E402
+
+SIGNING = (
+    "RIGA, May 4 - Estonia's Minister of Climate Marten Kask and Latvia's Minister of Climate "
+    "and Energy Ilze Berzina signed the memorandum. "
+    "Former Prime Minister Olaf Rand, who signed the 1999 accord, criticised it. "
+    "Opposition leader Mara Tilt said the plan was too costly. "
+    "The ministers met in Vilnius, where Prime Minister Anwar Ibrahim of Malaysia joined them."
+)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "names"),
+    [
+        (
+            "Secretary of State Ana Lind met Foreign Minister Tomas Berg.",
+            ["Ana Lind", "Tomas Berg"],
+        ),
+        (
+            "The Minister of Foreign Affairs Ana Lind met European Commission official Jonas Lind.",
+            ["Ana Lind", "Jonas Lind"],
+        ),
+        ("O presidente Luiz Inácio Lula da Silva assinou o acordo.", ["Luiz Inácio Lula da Silva"]),
+        ("President Donald J. Trump attended.", ["Donald J. Trump"]),
+        ("The Foreign Ministry said Norland objects.", []),
+    ],
+)
+def test_names_are_read_after_titles(sentence: str, names: list[str]) -> None:
+    assert _after_titles(sentence) == names
+
+
+def test_people_named_beside_a_title_in_a_sentence_of_taking_part_are_found_by_code() -> None:
+    doc = _doc(SIGNING)
+    chunk = Chunk(0, doc.body, doc.body, 100)
+    numbered = number_sentences(doc, chunk)
+    found = titled_people(numbered, doc, people(doc.view, "en", doc.source_text))
+    got = {p.name: (p.role, p.affiliation) for p in found}
+    assert got["Ilze Berzina"] == ("Latvia's Minister of Climate and Energy", "Latvia")
+    assert got["Marten Kask"][1] == "Estonia"
+    assert got["Anwar Ibrahim"] == ("Prime Minister", "Malaysia")
+    # A former office holder, and a critic quoted in a sentence that reports no taking part.
+    assert "Olaf Rand" not in got and "Mara Tilt" not in got
+    for p in found:
+        [e] = p.evidence
+        assert p.name in doc.source_text[e.start : e.end]
+
+
+def test_a_side_written_beside_the_name_wins_over_a_guessed_one() -> None:
+    doc = _doc(SIGNING)
+    reply = ChunkExtraction(
+        participants=[
+            XParticipant(
+                name="Anwar Ibrahim", role="Prime Minister", affiliation="Latvia", sentence=4
+            )
+        ]
+    )
+    [p] = _ground(reply, doc)[0].participants
+    assert p.affiliation == "Malaysia"
+
+
+def test_a_name_cited_with_the_wrong_sentence_gets_the_sentence_that_names_it() -> None:
+    doc = _doc(SIGNING)
+    reply = ChunkExtraction(
+        participants=[XParticipant(name="Ilze Berzina", role="Minister", sentence=3)]
+    )
+    [p] = _ground(reply, doc)[0].participants
+    [e] = p.evidence
+    assert "Ilze Berzina" in e.quote and "Opposition" not in e.quote
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "name"),
+    [
+        ("O acordo foi fechado em Teerã. Lula disse que o acordo de Teerã é justo.", "pt", "Teerã"),
+        (
+            "Los jefes de Estado, reunidos en Los Ángeles, firmaron la declaración.",
+            "es",
+            "Los Ángeles",
+        ),
+        ("Leaders of Barbados, Belize and Chile signed the declaration.", "en", "Belize"),
+    ],
+)
+def test_a_place_given_as_a_name_is_not_a_person(text: str, language: str, name: str) -> None:
+    doc = _doc(text, language)
+    reply = ChunkExtraction(participants=[XParticipant(name=name, role="President", sentence=1)])
+    found, _ = _ground(reply, doc)
+    assert all(p.name != name for p in found.participants)
+
+
+def test_a_one_word_name_needs_a_full_name_or_a_title_somewhere() -> None:
+    text = (
+        "O presidente Luiz Inácio Lula da Silva assinou o acordo. "
+        "Lula falou no programa Café com o Presidente."
+    )
+    doc = _doc(text, "pt")
+    reply = ChunkExtraction(
+        participants=[
+            XParticipant(name="Lula", role="presidente", sentence=2),
+            XParticipant(name="Café", role="Presidente", sentence=2),
+        ]
+    )
+    names = [p.name for p in _ground(reply, doc)[0].participants]
+    assert "Lula" in names and "Café" not in names
+
+
+def _p(name: str | None, role: str, affiliation: str) -> Participant:
+    return Participant(name=name, role=role, affiliation=affiliation, evidence=[])
+
+
+def test_a_stand_in_for_a_side_someone_already_stands_for_is_dropped() -> None:
+    kept, dropped = stand_ins(
+        [
+            _p("Fernando Lugo", "president", "Paraguai"),
+            _p(None, "delegation", "Paraguai"),
+            _p(None, "delegation", "Uruguai"),
+            _p(None, "government", "Uruguai"),
+            _p(None, "Under Secretary for Economic Affairs", "United States"),
+            _p(None, "government", "U.S."),
+        ]
+    )
+    assert [(p.name, p.role, p.affiliation) for p in kept] == [
+        ("Fernando Lugo", "president", "Paraguai"),
+        (None, "delegation", "Uruguai"),
+        (None, "Under Secretary for Economic Affairs", "United States"),
+    ]
+    assert dropped == 3

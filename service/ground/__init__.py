@@ -1,6 +1,13 @@
 """Grounding, as one stage: locating text in the source and the named support checks."""
 
-from service.ground.checks import Found, Numbered, ground_chunk, number_sentences, render_numbered
+from service.ground.checks import (
+    Found,
+    Numbered,
+    ground_chunk,
+    number_sentences,
+    render_numbered,
+    stand_ins,
+)
 from service.ground.locate import (
     foreign_script,
     is_stated,
@@ -24,6 +31,7 @@ __all__ = [
     "read_status",
     "reader_text",
     "render_numbered",
+    "stand_ins",
     "unsupported_names",
     "unsupported_numbers",
 ]

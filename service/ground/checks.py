@@ -13,6 +13,16 @@ it) and counts a reason in ``Found.drops``, reported as ``meta.dropped_items``.
   headline is not a participant (``not_a_participant``); a former office holder neither
   (``past_office``); a nameless delegation, government or official must stand for a side — a
   country or region (CLDR names), a body or organisation, or an acronym — (``not_a_side``);
+  a place given as a name (a CLDR country, or a name written only after "in"/"em"/"en") is not
+  a person, and a one-word name needs a longer name or a title beside it somewhere; a name the
+  cited sentence does not write takes the chunk's sentence that does as evidence, and the side
+  written beside the name ("Anwar Ibrahim of Malaysia") replaces a guessed affiliation;
+- participants found by code (``titled_people``): a name written right beside a title in a
+  sentence that says someone took part (met, signed, led …, per-language ``participation``
+  lists), merged after the model's;
+- after merging (``stand_ins``): a side's nameless delegation or government is dropped when
+  someone named or titled already stands for that side, and kept once otherwise
+  (``side_already_named``);
 - agreement: the title's words must be in its sentences, else the title is replaced by the
   document phrase the sentences use ("acordo humanitário …"), else it is dropped
   (``title_not_in_evidence``); a meeting is not an agreement (``meeting_not_agreement``); the
@@ -147,6 +157,8 @@ _VERBISH = frozenset(
 
 
 PHRASE_MATCH = 90.0
+# A short line without a full stop beside the line with the name: a signature block's title line.
+SIGNATURE_WORDS = 12
 
 
 @dataclass
@@ -178,6 +190,9 @@ class Found:
     """What one chunk contributed after the checks and owned-range filtering."""
 
     participants: list[Participant] = field(default_factory=list)
+    # People code found beside a title in a sentence saying they took part (``titled_people``);
+    # merged after the model's participants, so the model's reading of a person comes first.
+    titled: list[Participant] = field(default_factory=list)
     agreements: list[Agreement] = field(default_factory=list)
     notes: list[GeopoliticalNote] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
@@ -312,6 +327,21 @@ def _adjacent_person(s: Sentence, role: str, mentions: list[Mention]) -> str | N
     return best[1] if best else None
 
 
+def _title_line(s: Sentence) -> bool:
+    text = s.text.strip()
+    return len(words(text)) <= SIGNATURE_WORDS and not text.endswith((".", "!", "?", "。"))
+
+
+def _naming_sentence(numbered: Numbered, phrase: str | None) -> Sentence | None:
+    """The chunk's first owned sentence that writes ``phrase``, one saying someone took part
+    (met, signed, led …) preferred."""
+    if not phrase:
+        return None
+    hits = [x for x in numbered.items if numbered.owns(x) and _find(phrase, x) >= 0]
+    acting = [x for x in hits if lexicon().participation.search(x.text)]
+    return (acting or hits)[0] if hits else None
+
+
 def _title_near(name: str, sentences: list[Sentence]) -> str | None:
     """The title written closest to ``name`` in its sentences ("President Javier Milei")."""
     best: tuple[int, str] | None = None
@@ -346,10 +376,14 @@ def check_participant(
     mentions: list[Mention],
     found: Found,
 ) -> Participant | None:
-    s = numbered.get(p.sentence)
+    s = numbered.get(p.sentence) if p.sentence is not None else None
     if s is None:
-        found.drops["bad_sentence"] += 1
-        return None
+        # A number outside the chunk: the sentence that writes the name, if the chunk has one
+        # (a title alone is too common to place anyone).
+        s = _naming_sentence(numbered, _clean(p.name))
+        if s is None:
+            found.drops["bad_sentence"] += 1
+            return None
     if not numbered.owns(s):
         return None
     name, role = split_name(_clean(p.name), _clean(p.role))
@@ -377,14 +411,18 @@ def check_participant(
     sentences = [s]
     if name and _find(name, s) < 0:
         # Signature blocks put the name on the line above the title; the model may cite either.
-        near = [
-            numbered.get(p.sentence + d)
+        neighbours = [
+            x
             for d in (-1, 1, -2, 2)
-            if numbered.get(p.sentence + d) is not None
+            if p.sentence is not None and (x := numbered.get(p.sentence + d)) is not None
         ]
-        hit = next((x for x in near if x is not None and _find(name, x) >= 0), None)
-        if hit is not None:
-            sentences.append(hit)
+        hit = next((x for x in neighbours if _find(name, x) >= 0), None)
+        if hit is not None and _title_line(s):
+            sentences.append(hit)  # a title line under (or over) the name line
+        elif hit is not None:
+            s, sentences = hit, [hit]  # a prose sentence not naming them: cite the one that does
+        elif (named := _naming_sentence(numbered, name)) is not None:
+            s, sentences = named, [named]  # the model pointed elsewhere: cite what names them
         elif not is_stated(name, doc):
             found.drops["name_not_stated"] += 1
             name = None
@@ -405,6 +443,12 @@ def check_participant(
         or len(affiliation.split()) > 6
     ):
         affiliation = None  # not stated, or a document or headline rather than a side
+    if (
+        name
+        and (beside := _side_beside(name, role, s))
+        and not (affiliation and _side_in(affiliation, beside))
+    ):
+        affiliation = beside  # the side written beside the name wins over one guessed
     if not name and not _is_role(role, affiliation):
         found.drops["not_a_participant"] += 1
         return None
@@ -439,18 +483,237 @@ def check_participant(
     )
 
 
+_AFTER_NAME = re.compile(r"^\s*,\s*(?:the\s+|o\s+|a\s+|el\s+|la\s+|le\s+|der\s+|die\s+)?", re.I)
+
+
+def titled_people(
+    numbered: Numbered, doc: CleanDocument, mentions: list[Mention]
+) -> list[Participant]:
+    """People the chunk names right beside a title in a sentence that says someone took part
+    ("Latvia's Minister of Climate and Energy Ilze Berzina signed …", "Hugo Chávez, presidente
+    da Venezuela, negociou …"): candidates found by code, added to the model's list (the merge
+    removes doubles). Former office holders are left out; the role is the title as written.
+    """
+    lex = lexicon()
+    out: list[Participant] = []
+    for s in numbered.items:
+        if not numbered.owns(s) or not lex.participation.search(s.text):
+            continue
+        names = dict.fromkeys([m.text for m in mentions if _within(m, s)] + _after_titles(s.text))
+        for name in names:
+            if _former(s, name) or lex.territories.fullmatch(name):
+                continue
+            role = _title_beside(name, s)
+            if role is None:
+                continue
+            out.append(
+                Participant(
+                    name=name,
+                    role=_clean(role),
+                    affiliation=_side_beside(name, role, s),
+                    evidence=[evidence(doc, s)],
+                )
+            )
+    return out
+
+
+_CAPITALISED = re.compile(r"[^\W\d_][\w'’.-]*")
+
+
+def _after_titles(text: str) -> list[str]:
+    """Names written right after a title ("Foreign Minister Tomas Berg", "Secretary of State
+    Ana Lind", "Minister of Climate and Energy Ilze Berzina"): runs of 2 to 4 capitalised words
+    (name particles allowed inside) that hold no title, body, organisation or country word. After
+    "title of X", the run's first word is the title's object ("of Climate Marten Kask"), so a run
+    there needs three words and loses its first. The name finder misses some of these names.
+    """
+    lex = lexicon()
+    toks = list(_CAPITALISED.finditer(text))
+
+    def breaker(w: str) -> bool:
+        return (
+            not w[0].isupper()
+            or bool(lex.titles.match(w) or lex.bodies.match(w) or lex.organisation_words.match(w))
+            or bool(lex.territories.fullmatch(w.rstrip(".,'’s")))
+        )
+
+    out: list[str] = []
+    i = 0
+    while i < len(toks):
+        w = toks[i].group()
+        if (breaker(w) and w.casefold() not in _NAME_PARTICLES) or i == 0:
+            i += 1
+            continue
+        j = i
+        while j < len(toks) and (
+            not breaker(toks[j].group()) or toks[j].group().casefold() in _NAME_PARTICLES
+        ):
+            if j > i and text[toks[j - 1].end() : toks[j].start()] not in (" ", "\n"):
+                break
+            j += 1
+            if toks[j - 1].group().endswith((".", ",")) and len(toks[j - 1].group()) > 2:
+                break
+        run = [t.group().rstrip(",") for t in toks[i:j]]
+        if run and len(run[-1]) > 2:
+            run[-1] = run[-1].rstrip(".")
+        while run and run[-1].casefold() in _NAME_PARTICLES:
+            run.pop()
+        prev = toks[i - 1].group()
+        gap = text[toks[i - 1].end() : toks[i].start()]
+        # "of Foreign Affairs Ana Lind": a title's object may run into the name.
+        object_of = (
+            i >= 2 and toks[i - 2].group() in _PREPOSITIONS and sum(x[0].isupper() for x in run) > 2
+        )
+        if gap.strip(" '’s") == "" and _has_title_word(prev) and not object_of:
+            name = run  # "Minister Tomas Berg", "State Ana Lind"
+        elif any(_has_title_word(t.group()) for t in toks[max(0, i - 5) : i]):
+            name = run[1:]  # "of Climate Marten Kask": the first word is the title's object
+        else:
+            name = []
+        if 2 <= sum(x[0].isupper() for x in name) <= 4 and name[0][0].isupper():
+            out.append(" ".join(name))
+        i = max(j, i + 1)
+    return out
+
+
+_NAME_PARTICLES = frozenset("da de do dos das del della di van von der den bin ibn al el".split())
+
+
+def _side_beside(name: str, role: str | None, s: Sentence) -> str | None:
+    """The country written in the person's title or right after the name ("Prime Minister
+    Anwar Ibrahim of Malaysia"), or ``None``."""
+    lex = lexicon()
+    at = _find(name, s)
+    after = s.text[at + len(name) : at + len(name) + 40] if at >= 0 else ""
+    m = (lex.territories.search(role) if role else None) or re.match(
+        r"\s*(?:,\s*)?(?:of|from|de|do|da|del|du|von|z)\s+(?:the\s+)?(.{3,40})", after, re.I
+    )
+    if m is None:
+        return None
+    hit = lex.territories.search(m.group()) if m.re is not lex.territories else m
+    return hit.group() if hit and (m.re is lex.territories or hit.start() <= 12) else None
+
+
+def _title_beside(name: str, s: Sentence) -> str | None:
+    """A title written directly before ``name`` ("Minister Ana Lind") or right after it as an
+    apposition ("Ana Lind, the foreign minister of …"); ``None`` when there is none."""
+    text = fold(s.text)
+    at = text.find(fold(name))
+    if at < 0:
+        return None
+    after = at + len(fold(name))
+    for t in titles(s.text):
+        ft = fold(t)
+        if ft.endswith(fold(name)):  # the title phrase ran over the name
+            t, ft = t[: len(t) - len(name)].strip(" ,"), ft[: len(ft) - len(fold(name))].strip(" ,")
+        if not ft or not _has_title_word(ft):
+            continue
+        where = text.find(ft)
+        if where < 0:
+            continue
+        gap_before = text[where + len(ft) : at]
+        gap_after = text[after:where]
+        if where < at and len(gap_before) <= 3 and not gap_before.strip(" 's’"):
+            return t
+        if where >= after and _AFTER_NAME.fullmatch(gap_after):
+            return t
+    return None
+
+
+def stand_ins(participants: list[Participant]) -> tuple[list[Participant], int]:
+    """Drop a side's nameless delegation, government or official when the list already holds
+    someone of that side with a name or a specific title (the article named who took part), and
+    keep one such stand-in per side otherwise. Runs after merging, across chunks; returns the kept
+    list and the number dropped (``side_already_named``).
+    """
+
+    def side(p: Participant) -> str:
+        return key(p.affiliation)
+
+    def stand_in(p: Participant) -> bool:
+        return not p.name and (not p.role or _generic(p.role))
+
+    named = {side(p) for p in participants if side(p) and not stand_in(p)}
+    kept: list[Participant] = []
+    seen: set[str] = set()
+    for p in participants:
+        k = side(p)
+        if stand_in(p) and k and (k in named or k in seen or _covered(k, named)):
+            continue
+        if stand_in(p):
+            seen.add(k)
+        kept.append(p)
+    return kept, len(participants) - len(kept)
+
+
+def _covered(side: str, named: set[str]) -> bool:
+    """``side`` is written inside a named side's key ("brasil" in "governo do brasil")."""
+    return any(f" {side} " in f" {n} " or f" {n} " in f" {side} " for n in named)
+
+
 def _is_person(name: str, mentions: list[Mention]) -> bool:
-    """The name is one the candidate finder found (or part of one, or contains one)."""
+    """The name is one the candidate finder found (or part of one, or contains one).
+
+    A one-word name must be part of a longer name the article writes ("Lula" of "Luiz Inácio
+    Lula da Silva") or follow a title somewhere ("presidente Lula"): a lone capitalised word is
+    as often a city, a programme or a brand ("em Teerã", "rádio Café com o Presidente").
+    """
     k = fold(name)
+    if _place(k, mentions):
+        return False
+    if len(words(k)) == 1:
+        return any(
+            k in words(fold(m.text)) and len(words(fold(m.text))) > 1 for m in mentions
+        ) or _titled(k, mentions)
     return any(fold(m.text) in k or k in fold(m.text) for m in mentions)
+
+
+def _place(name: str, mentions: list[Mention]) -> bool:
+    """A country or region (CLDR names), or a name the article only writes after a locative
+    preposition ("reunidos en Los Ángeles", "em Teerã"): a place, not a person."""
+    if lexicon().territories.fullmatch(name):
+        return True
+    seen = [m for m in mentions if fold(m.text) == name]
+    return bool(seen) and all(_after_locative(m) for m in seen)
+
+
+def _after_locative(m: Mention) -> bool:
+    w = words(fold(m.before))
+    return bool(w) and w[-1] in lexicon().locative
+
+
+def persons(mentions: list[Mention]) -> list[Mention]:
+    """The mentions that may be people: places (see ``_place``) left out, in one pass."""
+    lex = lexicon()
+    located: dict[str, bool] = {}
+    for m in mentions:
+        k = fold(m.text)
+        located[k] = located.get(k, True) and _after_locative(m)
+    return [
+        m for m in mentions if not located[fold(m.text)] and not lex.territories.fullmatch(m.text)
+    ]
+
+
+def _titled(word: str, mentions: list[Mention]) -> bool:
+    """A one-word mention written right after a title word ("President Lula") at least once."""
+    for m in mentions:
+        if fold(m.text) != word:
+            continue
+        before = words(fold(m.before))
+        if before and _has_title_word(before[-1]):
+            return True
+    return False
 
 
 def _looks_like_name(name: str, s: Sentence) -> bool:
     """A name the finder missed but the sentence writes: 2-4 capitalised words, no title words."""
     parts = name.split()
     lex = lexicon()
+    before = fold(s.text)[: max(0, _find(name, s))]
     return (
         _find(name, s) >= 0
+        and not lex.territories.fullmatch(fold(name))
+        and not ((w := words(before)) and w[-1] in lex.locative)
         and 2 <= len(parts) <= 4
         and all(w[0].isupper() or w.casefold() in _STOP for w in parts)
         and not any(
@@ -621,10 +884,12 @@ def ground_chunk(
     keep_ungrounded: bool = False,
 ) -> Found:
     found = Found(keep_ungrounded=keep_ungrounded)
+    mentions = persons(mentions)
     for p in reply.participants:
         item = check_participant(p, numbered, doc, mentions, found)
         if item is not None:
             found.participants.append(item)
+    found.titled = titled_people(numbered, doc, mentions)
     for a in reply.agreements:
         agreement = check_agreement(a, numbered, doc, found)
         if agreement is not None:

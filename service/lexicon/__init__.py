@@ -47,6 +47,8 @@ class Lexicon:
     context: dict[str, re.Pattern[str]]
     title_words: frozenset[str]
     territories: re.Pattern[str]
+    locative: frozenset[str]
+    participation: re.Pattern[str]
     ai_terms: re.Pattern[str]
     ai_address: re.Pattern[str]
     ai_override: re.Pattern[str]
@@ -82,7 +84,16 @@ def lexicon() -> Lexicon:
             continue
         data = yaml.safe_load(entry.read_text(encoding="utf-8"))
         langs.append(data["language"])
-        for key in ("titles", "bodies", "organisation_words", "former", "agreement_nouns"):
+        lists_keys = (
+            "titles",
+            "bodies",
+            "organisation_words",
+            "former",
+            "agreement_nouns",
+            "locative",
+            "participation",
+        )
+        for key in lists_keys:
             lists.setdefault(key, set()).update(str(x) for x in data.get(key, []))
         for key, values in data.get("status", {}).items():
             status.setdefault(key, set()).update(str(x) for x in values)
@@ -104,6 +115,8 @@ def lexicon() -> Lexicon:
         context={k: _matcher(v) for k, v in sorted(context.items())},
         title_words=frozenset(w.casefold() for w in lists["titles"] | lists["bodies"]),
         territories=_territories(langs),
+        locative=frozenset(w.casefold() for w in lists["locative"]),
+        participation=_matcher(lists["participation"]),
         ai_terms=_words(ai["ai"]),
         ai_address=_words(ai["address"]),
         ai_override=_words(ai["override"]),
