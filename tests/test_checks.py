@@ -374,3 +374,36 @@ def test_a_stand_in_for_a_side_someone_already_stands_for_is_dropped() -> None:
         (None, "Under Secretary for Economic Affairs", "United States"),
     ]
     assert dropped == 3
+
+
+@pytest.mark.parametrize(
+    ("model", "title", "sentence", "expected"),
+    [
+        # Two deals in one sentence: each takes the cue of its own clause.
+        (
+            "signed",
+            "digital trade agreement",
+            "They signed a customs memorandum; a digital trade agreement is still being negotiated.",
+            "under_negotiation",
+        ),
+        # The verb that governs the title, not another cue of the sentence.
+        (
+            "agreed_in_principle",
+            "joint patrol arrangement",
+            "The ministers discussed cables and agreed to propose a joint patrol arrangement.",
+            "proposed",
+        ),
+        (
+            "rejected",
+            "common capacity market",
+            "No agreement was reached on a common capacity market, which Estonia opposes.",
+            "discussed",
+        ),
+        # The title not written: any cue of the sentence, as before.
+        ("signed", "Pax Silica", "The declaration was endorsed by both sides.", "endorsed"),
+    ],
+)
+def test_status_is_read_from_the_clause_that_names_the_agreement(
+    model: str, title: str, sentence: str, expected: str
+) -> None:
+    assert read_status(model, sentence, title) == expected

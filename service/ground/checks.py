@@ -45,7 +45,7 @@ from service.chunk import Chunk
 from service.clean import CleanDocument
 from service.extract import ChunkExtraction, XAgreement, XParticipant
 from service.ground.locate import foreign_script, is_stated
-from service.ground.status import read_status
+from service.ground.status import cues, read_status
 from service.lexicon import lexicon
 from service.merge import ALIASES, key
 from service.schema import Agreement, Event, Evidence, GeopoliticalNote, Participant
@@ -157,6 +157,7 @@ _VERBISH = frozenset(
 
 
 PHRASE_MATCH = 90.0
+MAX_AGREEMENT_SENTENCES = 3
 # A short line without a full stop beside the line with the name: a signature block's title line.
 SIGNATURE_WORDS = 12
 
@@ -821,11 +822,26 @@ def check_agreement(
         found.drops["meeting_not_agreement"] += 1
         return None
     parties = [p for p in (_clean(x) for x in a.parties) if p and is_stated(p, doc)]
+    if not cues(text):
+        # A heading or a definition ("Joint Statement on …", "Pelo acordo de Itaipu, …") says
+        # nothing of the outcome: the chunk's sentence that writes the title with a status cue
+        # does, and becomes evidence too.
+        stating = next(
+            (
+                x
+                for x in numbered.items
+                if x not in sentences and _phrase_in(title, x.text) and cues(x.text)
+            ),
+            None,
+        )
+        if stating is not None:
+            sentences = [*sentences, stating][:MAX_AGREEMENT_SENTENCES]
+            text = " ".join(x.text for x in sentences)
     return Agreement(
         title=title,
         kind=a.kind.replace("_", " "),
         parties=parties,
-        status=read_status(a.status, text),  # type: ignore[arg-type]
+        status=read_status(a.status, text, title),  # type: ignore[arg-type]
         evidence=[evidence(doc, s) for s in sorted(sentences, key=lambda s: s.span.start)],
         grounded=grounded,
     )

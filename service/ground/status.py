@@ -37,9 +37,54 @@ def cues(text: str) -> list[str]:
     return sorted(found, key=STATUS_CLASSES.index)
 
 
-def read_status(model_status: str, text: str) -> str:
-    """The status the cited sentences support."""
+def placed_cues(text: str) -> list[tuple[int, str]]:
+    """``(position, status)`` of every cue in ``text``, negated cues as "failed"."""
+    found: list[tuple[int, str]] = []
+    for name in STATUS_CLASSES:
+        rx = lexicon().status.get(name)
+        if rx is None:
+            continue
+        for m in rx.finditer(text):
+            negated = bool(_NEGATION.search(text[max(0, m.start() - 30) : m.start()]))
+            found.append((m.start(), "failed" if negated and name not in _FINAL else name))
+    return found
+
+
+_FINAL = ("rejected", "failed")
+
+
+def read_status(model_status: str, text: str, title: str | None = None) -> str:
+    """The status the cited sentences support.
+
+    With the agreement's title located in the sentences, the clause that names it decides: the
+    model's status stands when its cue is in that clause, else the cue nearest to the title (a
+    sentence can report a deal signed and another one still under negotiation). Without the
+    title, any cue of the sentences counts, the strongest first.
+    """
+    at = _locate(title, text) if title else -1
+    if at >= 0:
+        lo, hi = _clause(text, at)
+        placed = [(lo + pos, _AS_STATUS.get(c, c)) for pos, c in placed_cues(text[lo:hi])]
+        # The verb that governs the title usually comes before it ("agreed to propose a joint
+        # patrol", "signed a memorandum"): the nearest cue before it, else the nearest after.
+        before = sorted(((at - pos, c) for pos, c in placed if pos <= at), key=lambda x: x[0])
+        after = sorted(((pos - at, c) for pos, c in placed if pos > at), key=lambda x: x[0])
+        if before or after:
+            return (before or after)[0][1]
     found = [_AS_STATUS.get(c, c) for c in cues(text)]
     if not found or model_status in found:
         return model_status
     return found[0]
+
+
+def _locate(title: str, text: str) -> int:
+    from service.text import fold
+
+    return fold(text).find(fold(title))
+
+
+def _clause(text: str, at: int) -> tuple[int, int]:
+    """The clause around ``at``: bounded by ``;``, sentence ends and line breaks."""
+    lo = max(text.rfind(c, 0, at) for c in (";", ". ", "\n\n", ":"))
+    his = [i for i in (text.find(c, at) for c in (";", ". ", "\n\n")) if i >= 0]
+    return lo + 1, min(his) if his else len(text)
