@@ -407,3 +407,16 @@ def test_status_is_read_from_the_clause_that_names_the_agreement(
     model: str, title: str, sentence: str, expected: str
 ) -> None:
     assert read_status(model, sentence, title) == expected
+
+
+def test_a_heading_or_goal_with_no_document_deal_or_outcome_word_is_not_an_agreement() -> None:
+    doc = _doc("Promote regular pathways for migration.\nThe ministers met in Lima on Monday.")
+    reply = ChunkExtraction(
+        agreements=[
+            XAgreement(title="Promote regular pathways for migration", sentences=[1]),
+            XAgreement(title="Lima talks outcome", sentences=[2]),
+        ]
+    )
+    found, _ = _ground(reply, doc)
+    assert found.agreements == []
+    assert found.drops["not_an_agreement"] >= 1

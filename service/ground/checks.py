@@ -821,6 +821,14 @@ def check_agreement(
     if _MEETING.search(title) and not lexicon().agreement_nouns.search(title):
         found.drops["meeting_not_agreement"] += 1
         return None
+    if not (
+        lexicon().agreement_nouns.search(title)
+        or lexicon().agreement_nouns.search(text)
+        or cues(text)
+    ):
+        # No document, deal or outcome word anywhere: a heading or a goal, not an agreement.
+        found.drops["not_an_agreement"] += 1
+        return None
     parties = [p for p in (_clean(x) for x in a.parties) if p and is_stated(p, doc)]
     if not cues(text):
         # A heading or a definition ("Joint Statement on …", "Pelo acordo de Itaipu, …") says
