@@ -247,7 +247,7 @@ def test_notes_are_sentences_with_context_and_filled_from_candidates() -> None:
 # --- people found by code, places, stand-ins ---------------------------------------------------
 
 from service.ground import stand_ins  # noqa: E402
-from service.ground.checks import _after_titles, titled_people  # noqa: E402
+from service.ground.checks import _after_titles, listed_sides, titled_people  # noqa: E402
 from service.schema import Participant  # noqa: E402
 
 SIGNING = (
@@ -370,10 +370,37 @@ def test_a_stand_in_for_a_side_someone_already_stands_for_is_dropped() -> None:
     )
     assert [(p.name, p.role, p.affiliation) for p in kept] == [
         ("Fernando Lugo", "president", "Paraguai"),
-        (None, "delegation", "Uruguai"),
+        (None, "delegation of Uruguai", "Uruguai"),  # the side is part of a stand-in's role
         (None, "Under Secretary for Economic Affairs", "United States"),
     ]
     assert dropped == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "sides"),
+    [
+        (
+            "Nosotros, los Jefes de Estado y de Gobierno de la República Argentina, Barbados, "
+            "Belice, la República de Chile y Jamaica, reunidos en Los Ángeles, declaramos.",
+            ["Argentina", "Barbados", "Belice", "Chile", "Jamaica"],
+        ),
+        (
+            "Os presidentes do Brasil, da Bolívia e do Chile assinaram o acordo.",
+            ["Brasil", "Bolívia", "Chile"],
+        ),
+        # Two countries are no list; a list in a sentence that reports no taking part is context.
+        ("The leaders of Estonia and Latvia signed a memorandum.", []),
+        ("Exports to China, Japan and Korea grew last year.", []),
+    ],
+)
+def test_countries_listed_in_a_sentence_of_taking_part_are_delegations(
+    text: str, sides: list[str]
+) -> None:
+    doc = _doc(text, "es")
+    numbered = number_sentences(doc, Chunk(0, doc.body, doc.body, 100))
+    found = listed_sides(numbered, doc)
+    assert [p.affiliation for p in found] == sides
+    assert all(p.name is None and p.role == "delegation" for p in found)
 
 
 @pytest.mark.parametrize(

@@ -518,6 +518,52 @@ def titled_people(
     return out
 
 
+# Between two names of a list: a comma, "and" in the lexicon languages, or both.
+_LIST_GAP = re.compile(
+    r"^\s*(?:,|;)?\s*(?:(?:and|y|e|et|und|i|oraz|la|el|the|a|o|os|as)\s+)*$", re.I
+)
+MIN_LISTED_SIDES = 3
+
+
+def listed_sides(numbered: Numbered, doc: CleanDocument) -> list[Participant]:
+    """Delegations of the countries a sentence of taking part lists ("the leaders of Argentina,
+    Barbados, Belize … met", "os presidentes do Brasil, da Bolívia e do Chile assinaram"): at
+    least three CLDR country names in one enumeration. A side someone named stands for drops its
+    delegation after merging (``stand_ins``)."""
+    lex = lexicon()
+    out: list[Participant] = []
+    for s in numbered.items:
+        if not numbered.owns(s) or not lex.participation.search(s.text):
+            continue
+        hits = list(lex.territories.finditer(s.text))
+        run: list[re.Match[str]] = []
+        best: list[re.Match[str]] = []
+        for m in hits:
+            if run and _LIST_GAP.match(_strip_prepositions(s.text[run[-1].end() : m.start()])):
+                run.append(m)
+            else:
+                run = [m]
+            if len(run) > len(best):
+                best = list(run)
+        names = list(dict.fromkeys(m.group() for m in best))
+        if len(names) < MIN_LISTED_SIDES:
+            continue
+        out += [
+            Participant(name=None, role="delegation", affiliation=n, evidence=[evidence(doc, s)])
+            for n in names
+        ]
+    return out
+
+
+def _strip_prepositions(gap: str) -> str:
+    """What a list repeats before each name: prepositions and articles (", da Bolívia") and
+    state forms, body words in the lexicon (", la República de Chile", "the Kingdom of")."""
+    gap = re.sub(r"(?i)(?<!\w)(?:de|da|do|das|dos|del|of|the|von|der|du|des)(?!\w)", " ", gap)
+    bodies = lexicon().bodies
+    kept = [w for w in gap.split() if not bodies.match(w.strip(",;")) or w in ",;"]
+    return " ".join(kept) + " "
+
+
 _CAPITALISED = re.compile(r"[^\W\d_][\w'’.-]*")
 
 
@@ -624,8 +670,9 @@ def _title_beside(name: str, s: Sentence) -> str | None:
 def stand_ins(participants: list[Participant]) -> tuple[list[Participant], int]:
     """Drop a side's nameless delegation, government or official when the list already holds
     someone of that side with a name or a specific title (the article named who took part), and
-    keep one such stand-in per side otherwise. Runs after merging, across chunks; returns the kept
-    list and the number dropped (``side_already_named``).
+    keep one such stand-in per side otherwise, its side written into its role ("delegation of
+    Paraguai"). Runs after merging, across chunks; returns the kept list and the number dropped
+    (``side_already_named``).
     """
 
     def side(p: Participant) -> str:
@@ -643,6 +690,9 @@ def stand_ins(participants: list[Participant]) -> tuple[list[Participant], int]:
             continue
         if stand_in(p):
             seen.add(k)
+            if p.affiliation and not _side_in(p.affiliation, p.role or ""):
+                # "delegation" alone says nothing in a list: the side is part of the role.
+                p = p.model_copy(update={"role": f"{p.role or 'delegation'} of {p.affiliation}"})
         kept.append(p)
     return kept, len(participants) - len(kept)
 
@@ -913,7 +963,7 @@ def ground_chunk(
         item = check_participant(p, numbered, doc, mentions, found)
         if item is not None:
             found.participants.append(item)
-    found.titled = titled_people(numbered, doc, mentions)
+    found.titled = titled_people(numbered, doc, mentions) + listed_sides(numbered, doc)
     for a in reply.agreements:
         agreement = check_agreement(a, numbered, doc, found)
         if agreement is not None:
