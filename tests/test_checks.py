@@ -244,6 +244,23 @@ def test_notes_are_sentences_with_context_and_filled_from_candidates() -> None:
     assert all("rained" not in n for n in notes)
 
 
+def test_a_weak_pick_yields_to_a_sentence_richer_in_context() -> None:
+    text = (
+        "Supply chain security was also addressed. "
+        "Officials discussed partnerships and supply chain resilience. "
+        "Both sides stressed supply chain stability. "
+        "Trade in chips was reviewed for security. "
+        "China objects to the talks and claims sovereignty over Taiwan. "
+        "It rained."
+    )
+    reply = ChunkExtraction(notes=[XNote(sentence=n) for n in (1, 2, 3, 4)])
+    found, _ = _ground(reply, _doc(text))
+    notes = [n.note for n in found.notes]
+    assert len(notes) == 4
+    # Two kinds of context and a country outrank the model's thinnest pick.
+    assert "China objects to the talks and claims sovereignty over Taiwan." in notes
+
+
 # --- people found by code, places, stand-ins ---------------------------------------------------
 
 from service.ground import stand_ins  # noqa: E402

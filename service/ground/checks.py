@@ -915,7 +915,8 @@ def _stated(value: str | None, doc: CleanDocument, share: float = 0.5) -> str | 
 
 
 MAX_NOTES = 4
-MIN_NOTES = 3
+# A note candidate needs this score: two kinds of context, or one and a country or the model's pick.
+NOTE_MIN_SCORE = 2
 
 
 def context_classes(text: str) -> list[str]:
@@ -924,13 +925,15 @@ def context_classes(text: str) -> list[str]:
 
 
 def _notes(reply: ChunkExtraction, numbered: Numbered, found: Found) -> list[Sentence]:
-    """The model's picks that mention context; then the sentences richest in it, to a bound.
+    """The sentences a foreign desk would flag: the model's picks and code's candidates, ranked.
 
-    Code proposes (sentences with context cue words), the model ranks; a pick with no context
-    cue at all is dropped (``note_without_context``). When the model picks fewer than
-    ``MIN_NOTES``, the owned sentences mentioning two or more kinds of context fill up.
+    A candidate is an owned sentence whose words mention context (lexicon ``context``: objections,
+    sovereignty, diplomatic status, sanctions, rivalry, alliances, security, stability). Each is
+    scored by the kinds of context it mentions, plus one when it names a country or region (a
+    note is about someone) and one when the model picked it; the best ``MAX_NOTES`` are kept, in
+    article order. A pick with no context cue at all is dropped (``note_without_context``).
     """
-    chosen: list[Sentence] = []
+    picked: list[Sentence] = []
     for n in dict.fromkeys(x.sentence for x in reply.notes):
         s = numbered.get(n)
         if s is None:
@@ -938,16 +941,19 @@ def _notes(reply: ChunkExtraction, numbered: Numbered, found: Found) -> list[Sen
         elif not context_classes(s.text):
             found.drops["note_without_context"] += 1
         elif numbered.owns(s):
-            chosen.append(s)
-    if len(chosen) < MIN_NOTES:
-        ranked = sorted(
-            (s for s in numbered.items if numbered.owns(s) and s not in chosen),
-            key=lambda s: -len(context_classes(s.text)),
-        )
-        chosen += [s for s in ranked if len(context_classes(s.text)) >= 2][
-            : MIN_NOTES - len(chosen)
-        ]
-    return chosen[:MAX_NOTES]
+            picked.append(s)
+    territories = lexicon().territories
+
+    def score(s: Sentence) -> int:
+        kinds = len(context_classes(s.text))
+        return kinds + bool(territories.search(s.text)) + (s in picked) if kinds else 0
+
+    ranked = sorted(
+        (s for s in numbered.items if numbered.owns(s) and score(s) >= NOTE_MIN_SCORE),
+        key=lambda s: (-score(s), s.span.start),
+    )
+    best = ranked[:MAX_NOTES]
+    return sorted(best, key=lambda s: s.span.start)
 
 
 def ground_chunk(
