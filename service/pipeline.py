@@ -244,7 +244,9 @@ def _reduce(
         summary=" ".join(s.text for s in sentences),
         summary_sentences=sentences,
         participants=participants,
-        agreements=merge.merge_agreements([a for f in found for a in f.agreements]),
+        agreements=merge.merge_agreements(
+            [a for f in found for a in f.agreements] + [a for f in found for a in f.stated]
+        ),
         topics=merge.merge_topics(t for f in found for t in f.topics),
         geopolitical_notes=merge.merge_notes([n for f in found for n in f.notes]),
         event=merge.merge_events(f.event for f in found),

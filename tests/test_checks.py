@@ -464,3 +464,28 @@ def test_a_heading_or_goal_with_no_document_deal_or_outcome_word_is_not_an_agree
     found, _ = _ground(reply, doc)
     assert found.agreements == []
     assert found.drops["not_an_agreement"] >= 1
+
+
+def test_agreements_the_chunk_states_are_found_by_code_when_the_model_misses_them() -> None:
+    found, _ = _ground(ChunkExtraction())  # the model lists no agreement
+    titles = {a.title: a.status for a in found.stated}
+    assert not any("1990" in t for t in titles)  # a former office holder's treaty is the past
+    assert titles.get("memorandum of understanding on customs data exchange") == "signed"
+    assert titles.get("digital trade agreement") == "under_negotiation"
+    for a in found.stated:
+        assert a.title in a.evidence[0].quote
+
+
+def test_a_stated_agreement_the_model_listed_is_not_added_twice() -> None:
+    reply = ChunkExtraction(
+        agreements=[XAgreement(title="memorandum of understanding", sentences=[3], status="signed")]
+    )
+    found, _ = _ground(reply)
+    assert sum("memorandum" in a.title for a in found.agreements + found.stated) == 1
+
+
+def test_a_document_noun_inside_another_word_is_no_document() -> None:
+    from service.ground.checks import _document_word
+
+    assert _document_word("memorandum of understanding")
+    assert not _document_word("modify accordingly")

@@ -130,7 +130,10 @@ async def test_invented_names_and_boilerplate_never_reach_the_output(
     assert drops["note_without_context"] == 1
     assert result.meta.ungrounded_dropped == sum(drops.values())
     assert "Zorbland Semiconductor Accord" not in out and "various sectors" not in out
-    assert [a.title for a in result.agreements] == ["Pax Silica Declaration"]
+    # The model's one grounded agreement comes first; code may add ones the article states.
+    assert result.agreements[0].title == "Pax Silica Declaration"
+    for a in result.agreements:
+        assert a.title.casefold() in " ".join(e.quote for e in a.evidence).casefold()
 
 
 async def test_keep_ungrounded_flags_instead_of_dropping(
@@ -377,7 +380,7 @@ async def test_html_evidence_indexes_the_returned_source_text(
 
     assert result.meta.input_format == "html" and result.source_text
     assert "<p>" not in result.source_text and "Privacy Policy" not in result.source_text
-    [agreement] = result.agreements
+    agreement = result.agreements[0]  # the model's; code may add others the page states
     [e] = agreement.evidence
     assert result.source_text[e.start : e.end] == e.quote and anchor in e.quote
     assert e.match == "exact" and agreement.grounded

@@ -195,6 +195,8 @@ class Found:
     # merged after the model's participants, so the model's reading of a person comes first.
     titled: list[Participant] = field(default_factory=list)
     agreements: list[Agreement] = field(default_factory=list)
+    # Agreements code found stated in the chunk that the model did not list (``stated_agreements``).
+    stated: list[Agreement] = field(default_factory=list)
     notes: list[GeopoliticalNote] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     event: Event | None = None
@@ -905,6 +907,77 @@ def check_agreement(
     )
 
 
+def stated_agreements(
+    numbered: Numbered, doc: CleanDocument, have: list[Agreement]
+) -> list[Agreement]:
+    """Agreements the chunk states that the model did not list: an owned sentence with a document
+    or deal noun and a status cue ("signed a memorandum of understanding", "agreed to propose a
+    joint patrol arrangement"), titled by the document phrase it uses, its status read from it."""
+    out: list[Agreement] = []
+    titles_have = [_title_stems(a.title) for a in have]
+    for s in numbered.items:
+        if not numbered.owns(s) or not cues(s.text) or _former_office(s.text):
+            continue  # no outcome stated, or one of a former office holder's (the past)
+        phrase = document_phrase([s], doc.language)
+        if (
+            phrase is None
+            or len(phrase.split()) < 2
+            or _MEETING.search(phrase)
+            or not _document_word(phrase)
+        ):
+            continue
+        stems = _title_stems(phrase)
+        if any(_overlap(stems, t) >= 0.5 for t in titles_have):
+            continue
+        titles_have.append(stems)
+        if len(out) == MAX_STATED_AGREEMENTS:
+            break
+        out.append(
+            Agreement(
+                title=phrase,
+                kind="other",
+                parties=[],
+                status=read_status("discussed", s.text, phrase),  # type: ignore[arg-type]
+                evidence=[evidence(doc, s)],
+            )
+        )
+    return out
+
+
+def _document_word(phrase: str) -> bool:
+    """The phrase holds a document or deal noun as a word of its own or an inflection of it
+    ("memoranda", "accords"), not as the start of another word ("accordingly", "contratación")."""
+    for m in lexicon().agreement_nouns.finditer(phrase):
+        rest = re.match(r"[\w-]*", phrase[m.end() :])
+        if rest is not None and len(rest.group()) <= DOCUMENT_WORD_SLACK:
+            return True
+    return False
+
+
+# Agreements code adds per chunk, beside the model's (at most 5): the first the chunk states.
+MAX_STATED_AGREEMENTS = 2
+# Letters a document noun's stem may be followed by in the word ("memorand|um", "declaration|s").
+DOCUMENT_WORD_SLACK = 3
+
+
+def _former_office(text: str) -> bool:
+    """The sentence names a former office holder ("Former President X, who signed …")."""
+    folded = text.casefold()
+    for m in lexicon().former.finditer(folded):
+        after = words(folded[m.end() : m.end() + 30])
+        if after and _has_title_word(after[0]):
+            return True
+    return False
+
+
+def _title_stems(title: str) -> set[str]:
+    return {w[:5] for w in words(fold(title)) if len(w) > 2 and w not in _STOP}
+
+
+def _overlap(a: set[str], b: set[str]) -> float:
+    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
+
+
 def _stated(value: str | None, doc: CleanDocument, share: float = 0.5) -> str | None:
     value = _clean(value)
     if not value:
@@ -974,6 +1047,7 @@ def ground_chunk(
         agreement = check_agreement(a, numbered, doc, found)
         if agreement is not None:
             found.agreements.append(agreement)
+    found.stated = stated_agreements(numbered, doc, found.agreements)
     for s in _notes(reply, numbered, found):
         found.notes.append(GeopoliticalNote(note=s.text, evidence=[evidence(doc, s)]))
     for n in dict.fromkeys(reply.summary):
