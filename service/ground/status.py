@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from service.lexicon import STATUS_CLASSES, lexicon
+from service.text import fold
 
 _NEGATION = re.compile(
     r"(?<!\w)(not|never|no|without|failed to|não|nao|nem|nunca|sem|ni|sin|ne|pas|jamais|"
@@ -24,17 +25,7 @@ _AS_STATUS = {"failed": "discussed"}
 
 def cues(text: str) -> list[str]:
     """Status classes whose cue words occur in ``text`` (negated cues count as "failed")."""
-    found: list[str] = []
-    for name in STATUS_CLASSES:
-        rx = lexicon().status.get(name)
-        if rx is None:
-            continue
-        for m in rx.finditer(text):
-            negated = bool(_NEGATION.search(text[max(0, m.start() - 30) : m.start()]))
-            cls = "failed" if negated and name not in ("rejected", "failed") else name
-            if cls not in found:
-                found.append(cls)
-    return sorted(found, key=STATUS_CLASSES.index)
+    return sorted({c for _, c in placed_cues(text)}, key=STATUS_CLASSES.index)
 
 
 def placed_cues(text: str) -> list[tuple[int, str]]:
@@ -56,10 +47,10 @@ _FINAL = ("rejected", "failed")
 def read_status(model_status: str, text: str, title: str | None = None) -> str:
     """The status the cited sentences support.
 
-    With the agreement's title located in the sentences, the clause that names it decides: the
-    model's status stands when its cue is in that clause, else the cue nearest to the title (a
-    sentence can report a deal signed and another one still under negotiation). Without the
-    title, any cue of the sentences counts, the strongest first.
+    With the agreement's title located in the sentences, the clause that names it decides (a
+    sentence can report a deal signed and another one still under negotiation): the nearest cue
+    before the title, else the nearest after. Without the title or a cue in its clause, the
+    model's status stands when any cue of the sentences supports it, else the strongest cue.
     """
     at = _locate(title, text) if title else -1
     if at >= 0:
@@ -78,8 +69,6 @@ def read_status(model_status: str, text: str, title: str | None = None) -> str:
 
 
 def _locate(title: str, text: str) -> int:
-    from service.text import fold
-
     return fold(text).find(fold(title))
 
 
