@@ -161,6 +161,27 @@ async def _pace_like_a_run(
         await asyncio.sleep(pause)
 
 
+async def stored_for_caller(
+    services: Services, article: ArticleInput, ctx: RunContext
+) -> Outcome | None:
+    """The stored summary of identical content that this key had before, or ``None``.
+
+    Looked up before intake validation: the stored summary exists only because identical content
+    passed validation and ran, so a repeat is answered without cleaning the article again.
+    """
+    if article.text is None and article.html is None:
+        return None
+    digest = content_hash(article, services.settings, services.llm.get().model_name)
+    owner = ctx.key_id or ANONYMOUS
+    stored, seen = await asyncio.to_thread(get_result_for, services.db, digest, owner)
+    if stored is None or not seen:
+        return None
+    services.metrics.cache_hits.inc()
+    log.info("summary_cached", content_hash=digest[:12])
+    usage = usage_entry(services.settings, ctx, Usage(), cached=True)
+    return Outcome(StructuredSummary.model_validate(stored), True, digest, usage)
+
+
 async def run_and_book(services: Services, article: ArticleInput, ctx: RunContext) -> Outcome:
     """``run_summary`` for a request: its usage (also of a failure) is booked at once.
 

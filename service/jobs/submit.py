@@ -17,10 +17,17 @@ from service.jobs.errors import (
     WebhookSecretMissingError,
 )
 from service.jobs.models import BatchRequest, JobRequest, SummaryRequest
-from service.jobs.runner import Outcome, RunContext, canonical_hash, run_and_book, validate_article
+from service.jobs.runner import (
+    Outcome,
+    RunContext,
+    canonical_hash,
+    run_and_book,
+    stored_for_caller,
+    validate_article,
+)
 from service.schema import ArticleInput
 from service.store import jobs as job_store
-from service.store.records import claim_idempotency_key, find_idempotency_key
+from service.store.records import claim_idempotency_key, find_idempotency_key, record_usage
 from service.store.types import BatchRecord, JobRecord
 
 
@@ -60,6 +67,12 @@ async def summarise_now(services: Services, body: SummaryRequest, caller: Caller
         DeadlineExceededError: the deadline passed (the client should use a job instead).
     """
     article = _article(body)
+    ctx = RunContext(caller.principal.key_id, caller.request_id, "summaries")
+    # A repeat of content this key had summarised: straight from the store (no cleaning).
+    stored = None if caller.idempotency_key else await stored_for_caller(services, article, ctx)
+    if stored is not None:
+        await asyncio.to_thread(record_usage, services.db, stored.usage)
+        return stored
     await validate_article(article, services.settings)
     request_hash = canonical_hash({"summaries": body.model_dump(mode="json")})
     if await _check_key(services, caller, request_hash) is None and caller.idempotency_key:
@@ -70,7 +83,6 @@ async def summarise_now(services: Services, body: SummaryRequest, caller: Caller
             caller.idempotency_key,
             request_hash,
         )
-    ctx = RunContext(caller.principal.key_id, caller.request_id, "summaries")
     deadline = services.settings.sync_deadline_s
     try:
         return await asyncio.wait_for(run_and_book(services, article, ctx), deadline)
