@@ -383,14 +383,17 @@ def test_a_stand_in_for_a_side_someone_already_stands_for_is_dropped() -> None:
             _p(None, "government", "Uruguai"),
             _p(None, "Under Secretary for Economic Affairs", "United States"),
             _p(None, "government", "U.S."),
+            Participant(name="Anwar Ibrahim", role="Prime Minister of Malaysia", evidence=[]),
+            _p(None, "government", "Malaysia"),  # the side is named in a title
         ]
     )
     assert [(p.name, p.role, p.affiliation) for p in kept] == [
         ("Fernando Lugo", "president", "Paraguai"),
         (None, "delegation of Uruguai", "Uruguai"),  # the side is part of a stand-in's role
         (None, "Under Secretary for Economic Affairs", "United States"),
+        ("Anwar Ibrahim", "Prime Minister of Malaysia", None),
     ]
-    assert dropped == 3
+    assert dropped == 4
 
 
 @pytest.mark.parametrize(

@@ -684,6 +684,13 @@ def stand_ins(participants: list[Participant]) -> tuple[list[Participant], int]:
         return not p.name and (not p.role or _generic(p.role))
 
     named = {side(p) for p in participants if side(p) and not stand_in(p)}
+    # A side also stands named in a title ("presidente da Venezuela", "Prime Minister of Malaysia").
+    named |= {
+        key(m.group())
+        for p in participants
+        if not stand_in(p) and p.role
+        for m in lexicon().territories.finditer(p.role)
+    }
     kept: list[Participant] = []
     seen: set[str] = set()
     for p in participants:
