@@ -632,15 +632,18 @@ def _side_beside(name: str, role: str | None, s: Sentence) -> str | None:
     """The country written in the person's title or right after the name ("Prime Minister
     Anwar Ibrahim of Malaysia"), or ``None``."""
     lex = lexicon()
+    if role and (in_title := lex.territories.search(role)):
+        return in_title.group()
     at = _find(name, s)
-    after = s.text[at + len(name) : at + len(name) + 40] if at >= 0 else ""
-    m = (lex.territories.search(role) if role else None) or re.match(
-        r"\s*(?:,\s*)?(?:of|from|de|do|da|del|du|von|z)\s+(?:the\s+)?(.{3,40})", after, re.I
-    )
-    if m is None:
+    if at < 0:
         return None
-    hit = lex.territories.search(m.group()) if m.re is not lex.territories else m
-    return hit.group() if hit and (m.re is lex.territories or hit.start() <= 12) else None
+    after = s.text[at + len(name) : at + len(name) + 60]
+    of = _OF_SIDE.match(after)
+    named = lex.territories.match(after, of.end()) if of else None
+    return named.group() if named else None
+
+
+_OF_SIDE = re.compile(r"\s*,?\s*(?:of|from|de|do|da|del|du|von|z)\s+(?:the\s+)?", re.I)
 
 
 def _title_beside(name: str, s: Sentence) -> str | None:
