@@ -72,6 +72,18 @@ def _territories(languages: list[str]) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)", re.I)
 
 
+# Plain word lists of each language file, merged across languages.
+_LISTS = (
+    "titles",
+    "bodies",
+    "organisation_words",
+    "former",
+    "agreement_nouns",
+    "locative",
+    "participation",
+)
+
+
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
     lists: dict[str, set[str]] = {}
@@ -84,16 +96,7 @@ def lexicon() -> Lexicon:
             continue
         data = yaml.safe_load(entry.read_text(encoding="utf-8"))
         langs.append(data["language"])
-        lists_keys = (
-            "titles",
-            "bodies",
-            "organisation_words",
-            "former",
-            "agreement_nouns",
-            "locative",
-            "participation",
-        )
-        for key in lists_keys:
+        for key in _LISTS:
             lists.setdefault(key, set()).update(str(x) for x in data.get(key, []))
         for key, values in data.get("status", {}).items():
             status.setdefault(key, set()).update(str(x) for x in values)
