@@ -479,6 +479,54 @@ def test_agreements_the_chunk_states_are_found_by_code_when_the_model_misses_the
         assert a.title in a.evidence[0].quote
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # a deal noun that is the first part of a meeting's name
+        "This round of talks was the sixth in the series known as the Economic Prosperity "
+        "Partnership Dialogue.",
+        # another language's document noun in an English sentence (French "engagement")
+        "The forum was launched in 2020 and has become a platform for bilateral engagement.",
+        # a bare noun: consent, a list of means, a purpose
+        "Talks may move to a third country upon agreement of the Parties.",
+        "Strategies discussed included partnerships with allied nations.",
+        "The Parties will establish a mechanism to continue discussions about trade.",
+    ],
+)
+def test_code_finds_no_agreement_where_a_sentence_names_no_particular_document(
+    sentence: str,
+) -> None:
+    found, _ = _ground(ChunkExtraction(), _doc(sentence))
+    assert found.stated == [], [a.title for a in found.stated]
+
+
+def test_code_finds_a_document_named_with_its_modifiers_in_a_stated_outcome() -> None:
+    doc = _doc("During the meetings, officials endorsed key joint statements on supply chains.")
+    found, _ = _ground(ChunkExtraction(), doc)
+    assert [(a.title, a.status) for a in found.stated] == [
+        ("key joint statements on supply chains", "endorsed")
+    ]
+
+
+def test_a_stated_document_phrase_starts_at_no_verb_or_function_word() -> None:
+    doc = _doc(
+        "Reafirmamos nuestro compromiso compartido de apoyar a las comunidades de acogida.", "es"
+    )
+    assert document_phrase(list(doc.sentences), "es") == (
+        "compromiso compartido de apoyar a las comunidades de acogida"
+    )
+
+
+def test_document_nouns_are_those_of_the_article_language_and_english() -> None:
+    from service.lexicon import lexicon
+
+    lex = lexicon()
+    assert lex.document_nouns("fr").search("un engagement commun")
+    assert not lex.document_nouns("en").search("bilateral engagement")
+    assert lex.document_nouns("pt").search("the Artemis Accords")  # English titles in any article
+    assert lex.document_nouns("pt").search("o acordo humanitário")
+
+
 def test_a_stated_agreement_the_model_listed_is_not_added_twice() -> None:
     reply = ChunkExtraction(
         agreements=[XAgreement(title="memorandum of understanding", sentences=[3], status="signed")]

@@ -46,7 +46,7 @@ from service.clean import CleanDocument
 from service.extract import ChunkExtraction, XAgreement, XParticipant
 from service.ground.locate import foreign_script, is_stated
 from service.ground.status import cues, read_status
-from service.lexicon import lexicon
+from service.lexicon import lexicon, stop_words
 from service.merge import ALIASES, key
 from service.schema import Agreement, Event, Evidence, GeopoliticalNote, Participant
 from service.text import Sentence, fold, words
@@ -805,7 +805,7 @@ def document_phrase(sentences: list[Sentence], language: str = "en") -> str | No
     """
     postposed = 2 if language in _POSTPOSED else 0
     for s in sentences:
-        m = lexicon().agreement_nouns.search(s.text)
+        m = lexicon().document_nouns(language).search(s.text)
         if m is None:
             continue
         text = s.text
@@ -820,10 +820,16 @@ def document_phrase(sentences: list[Sentence], language: str = "en") -> str | No
                 start = w.start()
             else:
                 break
+        function = _FUNCTION | stop_words(language)
         for w in reversed(list(re.finditer(r"[\w’'-]+", text[:start]))[-2:]):
             # lowercase modifiers right before the noun ("digital trade agreement")
             word = w.group().casefold()
-            if word in _FUNCTION or word.endswith(("ed", "ing")) or text[w.end() : start].strip():
+            if (
+                not w.group()[0].islower()
+                or word in function
+                or word.endswith(("ed", "ing"))
+                or text[w.end() : start].strip()
+            ):
                 break
             start = w.start()
         noun_end = m.end()
@@ -932,8 +938,9 @@ def stated_agreements(
         if (
             phrase is None
             or len(phrase.split()) < 2
-            or _MEETING.search(phrase)
-            or not _document_word(phrase)
+            or _MEETING.search(_with_next_word(phrase, s.text))
+            or not _document_word(phrase, doc.language)
+            or _bare_noun(phrase, s.text, doc.language)
         ):
             continue
         stems = _title_stems(phrase)
@@ -954,10 +961,41 @@ def stated_agreements(
     return out
 
 
-def _document_word(phrase: str) -> bool:
+def _bare_noun(phrase: str, text: str, language: str) -> bool:
+    """In a language with articles and modifiers before the noun, a phrase that starts with the
+    noun names a particular document only after an article and not as a purpose ("signed a
+    memorandum of understanding on …"); "upon agreement of the Parties", "included partnerships
+    with allied nations" and "a mechanism to continue discussions" name none."""
+    articles = _ARTICLES.get(language)
+    if articles is None or lexicon().document_nouns(language).match(phrase) is None:
+        return False
+    at = text.find(phrase)
+    before = words(text[:at].casefold())[-1:] if at >= 0 else []
+    purpose = re.match(r"[\w-]+\s+(to|zu|um)\s", phrase, re.I)
+    return not before or before[0] not in articles or purpose is not None
+
+
+# Articles of the languages _bare_noun reads (others have none, or put adjectives after the noun).
+_ARTICLES = {
+    "en": frozenset("a an the this that these those its their".split()),
+    "de": frozenset("der die das den dem des ein eine einen einem einer eines".split()),
+}
+
+
+def _with_next_word(phrase: str, text: str) -> str:
+    """``phrase`` and the word after it in ``text``: a deal noun followed by a meeting word names
+    the meeting ("the Economic Prosperity Partnership Dialogue"), not a document."""
+    at = text.find(phrase)
+    if at < 0:
+        return phrase
+    nxt = re.match(r"\s*[\w-]+", text[at + len(phrase) :])
+    return phrase + (nxt.group() if nxt else "")
+
+
+def _document_word(phrase: str, language: str = "en") -> bool:
     """The phrase holds a document or deal noun as a word of its own or an inflection of it
     ("memoranda", "accords"), not as the start of another word ("accordingly", "contratación")."""
-    for m in lexicon().agreement_nouns.finditer(phrase):
+    for m in lexicon().document_nouns(language).finditer(phrase):
         rest = re.match(r"[\w-]*", phrase[m.end() :])
         if rest is not None and len(rest.group()) <= DOCUMENT_WORD_SLACK:
             return True

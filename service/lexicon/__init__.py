@@ -9,6 +9,7 @@ Babel) in every listed language, so a "side" is recognised without a hand-kept l
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -43,6 +44,7 @@ class Lexicon:
     organisation_words: re.Pattern[str]
     former: re.Pattern[str]
     agreement_nouns: re.Pattern[str]
+    agreement_nouns_by_language: dict[str, re.Pattern[str]]
     status: dict[str, re.Pattern[str]]
     context: dict[str, re.Pattern[str]]
     title_words: frozenset[str]
@@ -52,6 +54,12 @@ class Lexicon:
     ai_terms: re.Pattern[str]
     ai_address: re.Pattern[str]
     ai_override: re.Pattern[str]
+
+    def document_nouns(self, language: str) -> re.Pattern[str]:
+        """Document and deal nouns of ``language`` and English (articles quote English titles):
+        for finding agreements, where another language's word would be a false friend (French
+        "engagement" is a commitment; English "engagement" is not a document)."""
+        return self.agreement_nouns_by_language.get(language, self.agreement_nouns)
 
 
 def _words(entries: set[str]) -> re.Pattern[str]:
@@ -91,11 +99,13 @@ def lexicon() -> Lexicon:
     context: dict[str, set[str]] = {}
     ai: dict[str, set[str]] = {"ai": set(), "address": set(), "override": set()}
     langs = []
+    nouns: dict[str, set[str]] = {}
     for entry in sorted(resources.files(__package__).iterdir(), key=lambda p: p.name):
         if not entry.name.endswith(".yaml"):
             continue
         data = yaml.safe_load(entry.read_text(encoding="utf-8"))
         langs.append(data["language"])
+        nouns[data["language"]] = {str(x) for x in data.get("agreement_nouns", [])}
         for key in _LISTS:
             lists.setdefault(key, set()).update(str(x) for x in data.get(key, []))
         for key, values in data.get("status", {}).items():
@@ -114,6 +124,9 @@ def lexicon() -> Lexicon:
         organisation_words=_matcher(lists["organisation_words"]),
         former=_matcher(lists["former"]),
         agreement_nouns=_matcher(lists["agreement_nouns"]),
+        agreement_nouns_by_language={
+            lang: _matcher(words | nouns.get("en", set())) for lang, words in nouns.items()
+        },
         status={k: _matcher(status[k]) for k in STATUS_CLASSES if k in status},
         context={k: _matcher(v) for k, v in sorted(context.items())},
         title_words=frozenset(w.casefold() for w in lists["titles"] | lists["bodies"]),
@@ -124,3 +137,18 @@ def lexicon() -> Lexicon:
         ai_address=_words(ai["address"]),
         ai_override=_words(ai["override"]),
     )
+
+
+@lru_cache(maxsize=16)
+def stop_words(language: str) -> frozenset[str]:
+    """Function words of ``language`` and English (spaCy's per-language stop-word lists, which
+    need no trained model): what a noun phrase does not start with ("esta Declaración", "upon
+    agreement"). Unknown languages get English only."""
+    found: set[str] = set()
+    for code in {"en", language}:
+        try:
+            module = importlib.import_module(f"spacy.lang.{code}.stop_words")
+        except ImportError:
+            continue
+        found.update(w.casefold() for w in module.STOP_WORDS)
+    return frozenset(found)

@@ -312,12 +312,12 @@ async def test_gold_export_is_loaded_and_scored_by_the_eval_harness(
     ])  # fmt: skip
     assert scored.exit_code == 0, scored.output
     agg = json.loads(report.read_text())["aggregate"]
-    # Every agreement the model's output holds is in the exported gold and found again; the
-    # joint statements the editor added are found only where the output has a title naming them.
-    found_by_output = len(result["agreements"]) + any(
-        "joint statements" in a["title"].casefold() for a in result["agreements"]
+    # Every agreement the model's output holds is in the exported gold and found again; matching
+    # is one to one, so the joint statements the editor added are the one gold item left over.
+    assert len(gold.agreements) == len(result["agreements"]) + 1
+    assert agg["agreements"]["recall"] == pytest.approx(
+        len(result["agreements"]) / len(gold.agreements), abs=1e-4
     )
-    assert agg["agreements"]["recall"] == pytest.approx(found_by_output / len(gold.agreements))
     # The editor says signed, the model endorsed: the one status error; the others agree.
     checked = agg["agreements"]["status_checked"]
     assert agg["agreements"]["status_accuracy"] == pytest.approx((checked - 1) / checked, abs=1e-4)
