@@ -257,6 +257,15 @@ class ServerProcess:
             stderr=self.log,
         )
 
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU time the server process has used (None without psutil)."""
+        try:
+            import psutil
+        except ImportError:
+            return None
+        times = psutil.Process(self.proc.pid).cpu_times()
+        return float(times.user + times.system)
+
     def wait_ready(self, timeout_s: float = 60) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -339,7 +348,9 @@ async def server_figures(
         try:
             await asyncio.to_thread(server.wait_ready)
             async with httpx.AsyncClient(base_url=server.base, timeout=120) as client:
-                return await _server_runs(client, item, requests, workers, llm_requests)
+                return await _server_runs(
+                    client, item, requests, workers, llm_requests, server.cpu_seconds
+                )
         finally:
             server.stop()
 
@@ -350,9 +361,22 @@ async def _server_runs(
     requests: int,
     workers: int,
     llm_requests: Callable[[], int] | None,
+    server_cpu: Callable[[], float | None] = lambda: None,
 ) -> dict[str, Any]:
     counter = llm_requests or (lambda: -1)
     out: dict[str, Any] = {"input": item.id, "workers": workers, "cpus": os.cpu_count()}
+
+    async def measured(
+        send: Callable[[httpx.AsyncClient, int], Any], count: int, in_flight: int
+    ) -> dict[str, Any]:
+        """``_rate`` of a load, with the server's CPU time per request (robust on a shared
+        machine, where wall-clock rates move with the neighbours' load)."""
+        before_cpu = server_cpu()
+        rate = _rate(*await _load(client, send, count, in_flight))
+        after_cpu = server_cpu()
+        if before_cpu is not None and after_cpu is not None and count:
+            rate["server_cpu_ms"] = round((after_cpu - before_cpu) / count * 1000, 2)
+        return rate
 
     async def sync_uncached(c: httpx.AsyncClient, n: int) -> bool:
         r = await c.post("/v1/summaries", json=_body(item, 10_000 + n))
@@ -361,7 +385,7 @@ async def _server_runs(
     # warm-up (first request imports and opens everything)
     await sync_uncached(client, -1)
     before = counter()
-    out["sync_uncached"] = _rate(*await _load(client, sync_uncached, requests, workers))
+    out["sync_uncached"] = await measured(sync_uncached, requests, workers)
     out["sync_uncached"]["llm_calls"] = counter() - before if before >= 0 else None
 
     first = await client.post("/v1/summaries", json=_body(item, None))
@@ -372,8 +396,10 @@ async def _server_runs(
         cached_flags.append(r.headers.get("x-summariser-cached", ""))
         return r.status_code == 200
 
+    # one request at a time first: the latency of a repeat, without queueing behind others
+    out["sync_cached_serial"] = await measured(sync_cached, requests, 1)
     before = counter()
-    out["sync_cached"] = _rate(*await _load(client, sync_cached, requests, workers))
+    out["sync_cached"] = await measured(sync_cached, requests, workers)
     out["sync_cached"]["llm_calls"] = counter() - before if before >= 0 else None
     out["sync_cached"]["all_cached"] = bool(cached_flags) and all(f == "true" for f in cached_flags)
     out["sync_cached"]["first_status"] = first.status_code
@@ -390,5 +416,5 @@ async def _server_runs(
             await asyncio.sleep(0.01)
         return False
 
-    out["jobs_uncached"] = _rate(*await _load(client, job, requests, workers))
+    out["jobs_uncached"] = await measured(job, requests, workers)
     return out

@@ -105,6 +105,7 @@ class Rate(BaseModel):
     llm_calls: int | None = None
     all_cached: bool | None = None
     first_status: int | None = None
+    server_cpu_ms: float | None = None  # the server process's CPU time per request
 
 
 class Server(BaseModel):
@@ -113,6 +114,7 @@ class Server(BaseModel):
     cpus: int | None
     sync_uncached: Rate
     sync_cached: Rate
+    sync_cached_serial: Rate | None = None  # one connection: a repeat's latency without queueing
     jobs_uncached: Rate
 
 
@@ -241,17 +243,22 @@ def render_markdown(report: BenchReport) -> str:
             f"{sv.input}, {sv.workers} client connections, {sv.cpus} CPUs shared by the server, "
             "the fake model and the load generator.",
             "",
-            "| load | requests | failed | per s | p50 ms | p95 ms | LLM calls |",
-            "|---|---|---|---|---|---|---|",
+            "| load | requests | failed | per s | p50 ms | p95 ms | server CPU ms/request "
+            "| LLM calls |",
+            "|---|---|---|---|---|---|---|---|",
         ]
-        for label, rate in (
+        rows: list[tuple[str, Rate | None]] = [
             ("POST /v1/summaries, new article each", sv.sync_uncached),
+            ("POST /v1/summaries, repeated article (cached), 1 connection", sv.sync_cached_serial),
             ("POST /v1/summaries, repeated article (cached)", sv.sync_cached),
             ("POST /v1/jobs + poll, new article each", sv.jobs_uncached),
-        ):
+        ]
+        for label, rate in rows:
+            if rate is None:
+                continue
             lines.append(
                 f"| {label} | {rate.requests} | {rate.failures} | {_f(rate.per_s, 1)} | "
-                f"{_f(rate.p50_ms, 1)} | {_f(rate.p95_ms, 1)} | "
+                f"{_f(rate.p50_ms, 1)} | {_f(rate.p95_ms, 1)} | {_f(rate.server_cpu_ms, 2)} | "
                 f"{'–' if rate.llm_calls is None else rate.llm_calls} |"
             )
         lines.append("")
