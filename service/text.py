@@ -16,6 +16,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pysbd
 
@@ -169,10 +170,14 @@ def normalise(source: str, span: Span) -> Normalised:
     return Normalised("".join(chars), offsets)
 
 
+@lru_cache(maxsize=8192)
 def norm_str(text: str) -> str:
+    """``normalise``'s text of a whole string (memoised: the support checks compare the same
+    sentences with many items)."""
     return normalise(text, Span(0, len(text))).text.strip()
 
 
+@lru_cache(maxsize=8192)
 def fold(text: str) -> str:
     """``norm_str`` with accents removed (for comparisons across spelling variants)."""
     decomposed = unicodedata.normalize("NFKD", norm_str(text))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
 
@@ -77,3 +78,20 @@ def test_a_tampered_spacy_model_is_refused(monkeypatch: pytest.MonkeyPatch) -> N
             candidates._spacy()
     finally:
         candidates._spacy.cache_clear()
+
+
+def test_the_entity_recogniser_alone_finds_what_the_full_pipeline_finds() -> None:
+    """The loaded pipeline leaves out tok2vec, tagger and attribute ruler; en_core_web_sm's NER
+    has its own tok2vec, so its entities must equal those of the whole pipeline."""
+    import spacy
+
+    from service.candidates import _spacy
+
+    nlp = _spacy()
+    assert nlp is not None and nlp.pipe_names == ["ner"]
+    full = spacy.load(nlp.path)  # the same model directory, every component
+    text = (Path(__file__).parents[1] / "evals/gold/us-india-joint-statement-2023.txt").read_text()
+    assert [(e.start_char, e.end_char, e.label_) for e in nlp(text).ents] == [
+        (e.start_char, e.end_char, e.label_) for e in full(text).ents
+    ]
+    assert "tok2vec" in full.pipe_names and "tagger" in full.pipe_names

@@ -1069,11 +1069,11 @@ def _notes(reply: ChunkExtraction, numbered: Numbered, found: Found) -> list[Sen
         kinds = len(context_classes(s.text))
         return kinds + bool(territories.search(s.text)) + (s in picked) if kinds else 0
 
+    scored = [(score(s), s) for s in numbered.items if numbered.owns(s)]
     ranked = sorted(
-        (s for s in numbered.items if numbered.owns(s) and score(s) >= NOTE_MIN_SCORE),
-        key=lambda s: (-score(s), s.span.start),
+        ((k, s) for k, s in scored if k >= NOTE_MIN_SCORE), key=lambda x: (-x[0], x[1].span.start)
     )
-    best = ranked[:MAX_NOTES]
+    best = [s for _, s in ranked[:MAX_NOTES]]
     return sorted(best, key=lambda s: s.span.start)
 
 

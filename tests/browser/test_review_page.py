@@ -204,9 +204,13 @@ def test_editor_reviews_corrects_and_exports(
     cases = load_cases([out])
     assert [c.id for c in cases] == [f"taiwan-and-u-s-deepen-tech-ai-and-drone-ties-{job_id[:8]}"]
     gold = cases[0].gold.gold
-    corrected = {("Pax Silica Declaration", "signed") if t == "Pax Silica Declaration" else (t, st)
-                 for t, st in model_agreements}
-    assert {(a.title, a.status) for a in gold.agreements} == corrected | {("joint statements", "endorsed")}
+    corrected = {
+        ("Pax Silica Declaration", "signed") if t == "Pax Silica Declaration" else (t, st)
+        for t, st in model_agreements
+    }
+    assert {(a.title, a.status) for a in gold.agreements} == corrected | {
+        ("joint statements", "endorsed")
+    }
     assert [p.role for p in gold.participants] == ["Under Secretary for Economic Affairs"]
     assert cases[0].article == SEED
 
