@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -162,10 +163,12 @@ def _prepare(doc: CleanDocument) -> list[Mention]:
 def _hints(numbered: Numbered, mentions: list[Mention]) -> dict[str, str]:
     """Candidates found by code, named in the questions (after the shared prefix)."""
     names: dict[str, list[int]] = {}
+    ordered = sorted(mentions, key=lambda m: m.span.start)
+    starts = [m.span.start for m in ordered]
     for n, s in enumerate(numbered.items, start=1):
-        for m in mentions:
-            if s.span.start <= m.span.start < s.span.end:
-                names.setdefault(m.text, []).append(n)
+        # the document's mentions that start in this sentence (not a scan of all of them)
+        for m in ordered[bisect_left(starts, s.span.start) : bisect_left(starts, s.span.end)]:
+            names.setdefault(m.text, []).append(n)
         for t in titles(s.text):
             names.setdefault(t, []).append(n)
     context = [

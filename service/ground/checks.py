@@ -747,14 +747,18 @@ def _after_locative(m: Mention) -> bool:
 
 def persons(mentions: list[Mention]) -> list[Mention]:
     """The mentions that may be people: places (see ``_place``) left out, in one pass."""
-    lex = lexicon()
     located: dict[str, bool] = {}
     for m in mentions:
         k = fold(m.text)
         located[k] = located.get(k, True) and _after_locative(m)
-    return [
-        m for m in mentions if not located[fold(m.text)] and not lex.territories.fullmatch(m.text)
-    ]
+    return [m for m in mentions if not located[fold(m.text)] and not _territory_name(m.text)]
+
+
+@lru_cache(maxsize=8192)
+def _territory_name(text: str) -> bool:
+    """The whole text is a CLDR country or region name (memoised: every chunk filters the
+    document's mentions)."""
+    return lexicon().territories.fullmatch(text) is not None
 
 
 def _titled(word: str, mentions: list[Mention]) -> bool:
