@@ -540,3 +540,14 @@ def test_a_document_noun_inside_another_word_is_no_document() -> None:
 
     assert _document_word("memorandum of understanding")
     assert not _document_word("modify accordingly")
+
+
+def test_a_bare_noun_is_read_in_a_sentence_with_irregular_spacing() -> None:
+    from service.ground.checks import _bare_noun
+
+    assert _bare_noun("agreement of the Parties", "upon agreement of the Parties.", "en")
+    assert not _bare_noun(
+        "memorandum of understanding", "signed a memorandum of understanding", "en"
+    )
+    # the phrase (spacing collapsed) is not found verbatim: not dropped on a guess
+    assert not _bare_noun("agreement of the Parties", "upon agreement  of the\nParties.", "en")

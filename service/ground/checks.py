@@ -808,6 +808,7 @@ def document_phrase(sentences: list[Sentence], language: str = "en") -> str | No
     up to punctuation ("… entre as Farc e o governo colombiano").
     """
     postposed = 2 if language in _POSTPOSED else 0
+    function = _FUNCTION | stop_words(language)
     for s in sentences:
         m = lexicon().document_nouns(language).search(s.text)
         if m is None:
@@ -824,7 +825,6 @@ def document_phrase(sentences: list[Sentence], language: str = "en") -> str | No
                 start = w.start()
             else:
                 break
-        function = _FUNCTION | stop_words(language)
         for w in reversed(list(re.finditer(r"[\w’'-]+", text[:start]))[-2:]):
             # lowercase modifiers right before the noun ("digital trade agreement")
             word = w.group().casefold()
@@ -974,7 +974,9 @@ def _bare_noun(phrase: str, text: str, language: str) -> bool:
     if articles is None or lexicon().document_nouns(language).match(phrase) is None:
         return False
     at = text.find(phrase)
-    before = words(text[:at].casefold())[-1:] if at >= 0 else []
+    if at < 0:
+        return False  # the phrase's spacing was collapsed: not read here
+    before = words(text[:at].casefold())[-1:]
     purpose = re.match(r"[\w-]+\s+(to|zu|um)\s", phrase, re.I)
     return not before or before[0] not in articles or purpose is not None
 
