@@ -551,3 +551,12 @@ def test_a_bare_noun_is_read_in_a_sentence_with_irregular_spacing() -> None:
     )
     # the phrase (spacing collapsed) is not found verbatim: not dropped on a guess
     assert not _bare_noun("agreement of the Parties", "upon agreement  of the\nParties.", "en")
+
+
+def test_context_cues_are_those_of_the_article_language_and_english() -> None:
+    from service.ground.checks import context_classes
+
+    critical = "Such meetings are critical for addressing technological disruptions."
+    assert "objection" not in context_classes(critical, "en")  # Portuguese "critic-" is not English
+    assert "objection" in context_classes("O governo criticou a decisão.", "pt")
+    assert "objection" in context_classes("China continues to object to the visits.", "pt")

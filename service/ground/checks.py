@@ -1046,12 +1046,16 @@ MAX_NOTES = 4
 NOTE_MIN_SCORE = 2
 
 
-def context_classes(text: str) -> list[str]:
-    """The kinds of foreign-desk context (lexicon ``context``) a sentence mentions."""
-    return [k for k, rx in lexicon().context.items() if rx.search(text)]
+def context_classes(text: str, language: str | None = None) -> list[str]:
+    """The kinds of foreign-desk context (lexicon ``context``) a sentence mentions: with a
+    language, by the cue words of that language and English only."""
+    kinds = lexicon().context if language is None else lexicon().context_in(language)
+    return [k for k, rx in kinds.items() if rx.search(text)]
 
 
-def _notes(reply: ChunkExtraction, numbered: Numbered, found: Found) -> list[Sentence]:
+def _notes(
+    reply: ChunkExtraction, numbered: Numbered, found: Found, language: str
+) -> list[Sentence]:
     """The sentences a foreign desk would flag: the model's picks and code's candidates, ranked.
 
     A candidate is an owned sentence whose words mention context (lexicon ``context``: objections,
@@ -1065,14 +1069,14 @@ def _notes(reply: ChunkExtraction, numbered: Numbered, found: Found) -> list[Sen
         s = numbered.get(n)
         if s is None:
             found.drops["bad_sentence"] += 1
-        elif not context_classes(s.text):
+        elif not context_classes(s.text, language):
             found.drops["note_without_context"] += 1
         elif numbered.owns(s):
             picked.append(s)
     territories = lexicon().territories
 
     def score(s: Sentence) -> int:
-        kinds = len(context_classes(s.text))
+        kinds = len(context_classes(s.text, language))
         return kinds + bool(territories.search(s.text)) + (s in picked) if kinds else 0
 
     scored = [(score(s), s) for s in numbered.items if numbered.owns(s)]
@@ -1102,7 +1106,7 @@ def ground_chunk(
         if agreement is not None:
             found.agreements.append(agreement)
     found.stated = stated_agreements(numbered, doc, found.agreements)
-    for s in _notes(reply, numbered, found):
+    for s in _notes(reply, numbered, found, doc.language):
         found.notes.append(GeopoliticalNote(note=s.text, evidence=[evidence(doc, s)]))
     for n in dict.fromkeys(reply.summary):
         s = numbered.get(n)

@@ -47,6 +47,7 @@ class Lexicon:
     agreement_nouns_by_language: dict[str, re.Pattern[str]]
     status: dict[str, re.Pattern[str]]
     context: dict[str, re.Pattern[str]]
+    context_by_language: dict[str, dict[str, re.Pattern[str]]]
     title_words: frozenset[str]
     territories: re.Pattern[str]
     locative: frozenset[str]
@@ -60,6 +61,11 @@ class Lexicon:
         for finding agreements, where another language's word would be a false friend (French
         "engagement" is a commitment; English "engagement" is not a document)."""
         return self.agreement_nouns_by_language.get(language, self.agreement_nouns)
+
+    def context_in(self, language: str) -> dict[str, re.Pattern[str]]:
+        """Context cue words of ``language`` and English, by kind (Portuguese "critic-" must
+        not make English "critical" an objection)."""
+        return self.context_by_language.get(language, self.context)
 
 
 def _words(entries: set[str]) -> re.Pattern[str]:
@@ -100,6 +106,7 @@ def lexicon() -> Lexicon:
     ai: dict[str, set[str]] = {"ai": set(), "address": set(), "override": set()}
     langs = []
     nouns: dict[str, set[str]] = {}
+    own_context: dict[str, dict[str, set[str]]] = {}
     for entry in sorted(resources.files(__package__).iterdir(), key=lambda p: p.name):
         if not entry.name.endswith(".yaml"):
             continue
@@ -112,6 +119,7 @@ def lexicon() -> Lexicon:
             status.setdefault(key, set()).update(str(x) for x in values)
         for key, values in data.get("context", {}).items():
             context.setdefault(key, set()).update(str(x) for x in values)
+            own_context.setdefault(data["language"], {})[key] = {str(x) for x in values}
         for key, values in data.get("ai_address", {}).items():
             ai[key].update(str(x) for x in values)
     unknown = set(status) - set(STATUS_CLASSES)
@@ -129,6 +137,13 @@ def lexicon() -> Lexicon:
         },
         status={k: _matcher(status[k]) for k in STATUS_CLASSES if k in status},
         context={k: _matcher(v) for k, v in sorted(context.items())},
+        context_by_language={
+            lang: {
+                k: _matcher(kinds.get(k, set()) | own_context.get("en", {}).get(k, set()))
+                for k in sorted(context)
+            }
+            for lang, kinds in own_context.items()
+        },
         title_words=frozenset(w.casefold() for w in lists["titles"] | lists["bodies"]),
         territories=_territories(langs),
         locative=frozenset(w.casefold() for w in lists["locative"]),
