@@ -9,7 +9,7 @@ from service.chunk import Chunk
 from service.clean import CleanDocument, clean_text
 from service.extract import ChunkExtraction, XAgreement, XNote, XParticipant
 from service.ground import ground_chunk, number_sentences, read_status
-from service.ground.checks import document_phrase, is_side
+from service.ground.checks import document_phrase, head_phrase, is_side
 from service.text import Sentence, Span
 
 TEXT = (
@@ -217,6 +217,7 @@ def test_status_is_read_from_the_cited_sentence() -> None:
         ("signed", "They did not sign the treaty.", "discussed"),
         ("endorsed", "Die Minister unterzeichneten das Abkommen.", "signed"),
         ("proposed", "It rained in Lima.", "proposed"),  # no cue: the model's status stands
+        ("endorsed", "Chávez segue à procura do acordo humanitário.", "proposed"),
         ("endorsed", "The leaders welcomed and signed the declaration.", "endorsed"),
     ],
 )
@@ -560,3 +561,58 @@ def test_context_cues_are_those_of_the_article_language_and_english() -> None:
     assert "objection" not in context_classes(critical, "en")  # Portuguese "critic-" is not English
     assert "objection" in context_classes("O governo criticou a decisão.", "pt")
     assert "objection" in context_classes("China continues to object to the visits.", "pt")
+
+
+def test_status_comes_from_another_sentence_that_writes_the_deals_defining_words() -> None:
+    doc = _doc(
+        "The two leaders announced a historic trade deal in London on Thursday.\n\n"
+        "The U.S.-UK Trade Deal will open markets for exporters."
+    )
+    reply = ChunkExtraction(
+        agreements=[XAgreement(title="U.S.-UK Trade Deal", sentences=[2], status="signed")]
+    )
+    [a] = _ground(reply, doc)[0].agreements
+    assert a.status == "announced"
+    assert [e.quote for e in a.evidence][0].startswith("The two leaders announced")
+
+
+@pytest.mark.parametrize(
+    ("title", "language", "head"),
+    [
+        ("U.S.-UK Trade Deal", "en", "Trade Deal"),
+        ("Acordo Humanitário entre as partes", "pt", "Acordo Humanitário"),
+        ("Deal", "en", None),  # a bare noun would match every deal
+        ("Pax Silica", "en", None),  # no document noun
+    ],
+)
+def test_the_head_phrase_is_the_document_noun_with_its_modifier(
+    title: str, language: str, head: str | None
+) -> None:
+    assert head_phrase(title, language) == head
+
+
+def test_a_document_the_headline_names_with_no_outcome_stated_is_announced_not_signed() -> None:
+    doc = _doc(
+        "Joint Statement on Economic and Trade Meeting in Geneva\n\n"
+        "The two sides held talks on tariffs in Geneva."
+    )
+    title = "Joint Statement on Economic and Trade Meeting in Geneva"
+    signed = ChunkExtraction(agreements=[XAgreement(title=title, sentences=[1], status="signed")])
+    [a] = _ground(signed, doc)[0].agreements
+    assert a.status == "announced"
+    endorsed = ChunkExtraction(
+        agreements=[XAgreement(title=title, sentences=[1], status="endorsed")]
+    )
+    [b] = _ground(endorsed, doc)[0].agreements
+    assert b.status == "endorsed"  # only an unstated signing is corrected
+    stated = _doc(f"{title}\n\nThe joint statement was signed by both delegations in Geneva.")
+    [c] = _ground(signed, stated)[0].agreements
+    assert c.status == "signed"
+
+
+def test_a_headline_document_that_closes_with_a_signing_formula_is_signed() -> None:
+    title = "Joint Declaration on the outcomes of the meeting in Kuala Lumpur"
+    doc = _doc(f"{title}\n\nBoth sides reaffirm peace.\n\nSigned at Kuala Lumpur on 26 October.")
+    reply = ChunkExtraction(agreements=[XAgreement(title=title, sentences=[1], status="signed")])
+    [a] = _ground(reply, doc)[0].agreements
+    assert a.status == "signed"

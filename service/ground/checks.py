@@ -45,7 +45,7 @@ from service.chunk import Chunk
 from service.clean import CleanDocument
 from service.extract import ChunkExtraction, XAgreement, XParticipant
 from service.ground.locate import foreign_script, is_stated
-from service.ground.status import cues, read_status
+from service.ground.status import cues, placed_cues, read_status
 from service.lexicon import lexicon, stop_words
 from service.merge import ALIASES, key
 from service.schema import Agreement, Event, Evidence, GeopoliticalNote, Participant
@@ -914,16 +914,72 @@ def check_agreement(
             ),
             None,
         )
+        if stating is None:
+            stating = _stated_elsewhere(title, sentences, doc)
         if stating is not None:
             sentences = [*sentences, stating][:MAX_AGREEMENT_SENTENCES]
             text = " ".join(x.text for x in sentences)
+    status = read_status(a.status, text, title)
+    if status == "signed" and not cues(text) and _is_headline(sentences, doc):
+        # The article is the document its headline names: signed when it closes with a signing
+        # formula ("Signed at Kuala Lumpur on …", "Assinado em …"), else what it shows is its
+        # release.
+        status = "signed" if _signing_formula(doc) else "announced"
     return Agreement(
         title=title,
         kind=a.kind.replace("_", " "),
         parties=parties,
-        status=read_status(a.status, text, title),  # type: ignore[arg-type]
+        status=status,  # type: ignore[arg-type]
         evidence=[evidence(doc, s) for s in sorted(sentences, key=lambda s: s.span.start)],
         grounded=grounded,
+    )
+
+
+def head_phrase(title: str, language: str = "en") -> str | None:
+    """The words that define a titled document in running text: its document noun with the word
+    that modifies it ("U.S.-UK Trade Deal" → "Trade Deal"; "Acordo Humanitário" in a language
+    that puts adjectives after the noun → "Acordo Humanitário"). None when the title has no
+    document noun or the noun stands alone (a bare "Deal" would match every deal)."""
+    m = lexicon().document_nouns(language).search(title)
+    if m is None:
+        return None
+    function = _FUNCTION | stop_words(language)
+    end = m.end()
+    while end < len(title) and (title[end].isalnum() or title[end] == "-"):
+        end += 1
+    if len(title[m.start() : end].split()) >= 2:
+        return title[m.start() : end]  # a noun of several words: "Joint Statement"
+    if language in _POSTPOSED:
+        nxt = re.match(r"\s+([\w-]+)", title[end:])
+        if nxt and nxt.group(1).casefold() not in function:
+            return title[m.start() : end + nxt.end()]
+    prev = re.search(r"([\w-]+)\s+$", title[: m.start()])
+    if prev and prev.group(1).casefold() not in function:
+        return title[prev.start(1) : end]
+    return None
+
+
+def _stated_elsewhere(title: str, cited: list[Sentence], doc: CleanDocument) -> Sentence | None:
+    """The article's first sentence that writes the title's defining words with a status cue
+    (the model cited a sentence about the deal that says nothing of its outcome)."""
+    head = head_phrase(title, doc.language)
+    if head is None:
+        return None
+    for s in doc.sentences:
+        if s not in cited and _phrase_in(head, s.text) and cues(s.text):
+            return s
+    return None
+
+
+def _is_headline(sentences: list[Sentence], doc: CleanDocument) -> bool:
+    """One of ``sentences`` is the article's first (its headline)."""
+    return bool(doc.sentences) and any(s.span == doc.sentences[0].span for s in sentences)
+
+
+def _signing_formula(doc: CleanDocument) -> bool:
+    """A sentence of the article opens with a signing cue: a document's closing formula."""
+    return any(
+        (0, "signed") in placed_cues(s.text.lstrip(" -*_#")) for s in doc.sentences
     )
 
 
