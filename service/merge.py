@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from rapidfuzz import fuzz
 
+from service.lexicon import lexicon
 from service.schema import Agreement, Event, Evidence, GeopoliticalNote, Participant
 from service.text import norm_str
 
@@ -98,13 +99,24 @@ def _title_key(title: str) -> str:
 
 def _same_agreement(a: Agreement, b: Agreement) -> bool:
     ta, tb = _title_key(a.title), _title_key(b.title)
-    if not ta or not tb:
+    if not ta or not tb or _about_the_other(ta, tb) or _about_the_other(tb, ta):
         return False
     return (
         ta == tb
         or fuzz.token_set_ratio(ta, tb) >= 90
         or (min(len(ta), len(tb)) >= 12 and (ta in tb or tb in ta))
     )
+
+
+def _about_the_other(ta: str, tb: str) -> bool:
+    """``ta`` names a document about the one ``tb`` names: ``ta``'s first document noun is not
+    in ``tb`` while ``tb``'s is in ``ta`` ("Joint Statement on Framework for an Agreement on …"
+    is not the "Framework for an Agreement on …" it announces)."""
+    nouns = lexicon().agreement_nouns
+    ma, mb = nouns.search(ta), nouns.search(tb)
+    if ma is None or mb is None:
+        return False
+    return ma.group() not in tb and mb.group() in ta
 
 
 def merge_agreements(items: list[Agreement]) -> list[Agreement]:

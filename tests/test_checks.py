@@ -616,3 +616,36 @@ def test_a_headline_document_that_closes_with_a_signing_formula_is_signed() -> N
     reply = ChunkExtraction(agreements=[XAgreement(title=title, sentences=[1], status="signed")])
     [a] = _ground(reply, doc)[0].agreements
     assert a.status == "signed"
+
+
+@pytest.mark.parametrize(
+    ("headline", "body", "expected"),
+    [
+        # the article is the document its headline names: its release
+        ("Joint Statement on Trade Talks in Geneva", "The two sides met in Geneva.", "announced"),
+        (
+            "Declaración sobre Migración y Protección",
+            "Reafirmamos nuestro compromiso.\n\nFirmado en Los Ángeles el 10 de junio.",
+            "signed",
+        ),
+        # a news headline that reports a deal is no document's name
+        ("Leaders Announce Trade Deal", "The two leaders met in London.", None),
+        ("Lula e Morales assinam acordo", "Os presidentes se reuniram.", None),
+        ("Ministers met in Geneva.", "They talked.", None),
+    ],
+)
+def test_a_headline_that_names_a_document_is_an_agreement_found_by_code(
+    headline: str, body: str, expected: str | None
+) -> None:
+    doc = _doc(f"{headline}\n\n{body}", "es" if "Declaración" in headline else "en")
+    found, _ = _ground(ChunkExtraction(), doc)
+    named = [a for a in found.stated if a.title == headline]
+    assert [a.status for a in named] == ([expected] if expected else [])
+
+
+def test_a_headline_document_the_model_cited_is_not_added_again() -> None:
+    doc = _doc("Joint Statement on Trade Talks in Geneva\n\nThe two sides met in Geneva.")
+    title = "Joint Statement on Trade Talks in Geneva"
+    reply = ChunkExtraction(agreements=[XAgreement(title=title, sentences=[1], status="signed")])
+    found, _ = _ground(reply, doc)
+    assert [a.title for a in found.agreements] == [title] and found.stated == []

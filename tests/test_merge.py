@@ -244,6 +244,11 @@ def test_title_variants_merge(a: str, b: str) -> None:
         ("Joint Statement on Critical Minerals", "Joint Statement on Semiconductors"),
         ("Memorandum of Understanding on Energy", "Memorandum of Understanding on Space"),
         ("Memorandum of understanding on customs data exchange", "Digital trade agreement"),
+        # a statement about a framework is not the framework it announces
+        (
+            "Joint Statement on Framework for an Agreement on Reciprocal Trade and Investment",
+            "Framework for an Agreement on Reciprocal Trade and Investment",
+        ),
     ],
 )
 def test_distinct_agreements_stay_apart(a: str, b: str) -> None:

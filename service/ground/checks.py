@@ -820,6 +820,7 @@ def document_phrase(sentences: list[Sentence], language: str = "en") -> str | No
             if (
                 w.group()[0].isupper()
                 and w.group().casefold() not in _FUNCTION
+                and not cues(w.group())  # a Title Case verb: "Leaders Announce Trade Deal"
                 and text[w.end() : start].strip() == ""
             ):
                 start = w.start()
@@ -976,6 +977,41 @@ def _is_headline(sentences: list[Sentence], doc: CleanDocument) -> bool:
     return bool(doc.sentences) and any(s.span == doc.sentences[0].span for s in sentences)
 
 
+def headline_document(
+    numbered: Numbered, doc: CleanDocument, have: list[Agreement]
+) -> Agreement | None:
+    """The document the article is, when its headline is a document's name ("Joint Statement on
+    …", "Declaración sobre Migración …"): the headline opens with a document noun, after
+    capitalised modifiers only (no verb, cue or punctuation before it: not "Leaders Announce Trade
+    Deal"), and is no sentence. Its status: a signing formula makes it signed, else announced
+    (the article is its release). None when the model already cited the headline."""
+    if not doc.sentences:
+        return None
+    head = doc.sentences[0]
+    if head not in numbered.items or not numbered.owns(head):
+        return None
+    text = " ".join(head.text.split())
+    m = lexicon().document_nouns(doc.language).search(text)
+    if m is None or len(text.split()) > 30 or text.endswith((".", "?", "!")):
+        return None
+    before = text[: m.start()]
+    if (
+        re.search(r"[^\w\s.'’-]", before)
+        or any(not w[0].isupper() for w in before.split())
+        or cues(before)
+    ):
+        return None
+    if any(e.start <= head.span.start < e.end for a in have for e in a.evidence):
+        return None
+    return Agreement(
+        title=text.strip(" -–*#"),
+        kind="other",
+        parties=[],
+        status="signed" if _signing_formula(doc) else "announced",
+        evidence=[evidence(doc, head)],
+    )
+
+
 def _signing_formula(doc: CleanDocument) -> bool:
     """A sentence of the article opens with a signing cue: a document's closing formula."""
     return any(
@@ -991,6 +1027,10 @@ def stated_agreements(
     joint patrol arrangement"), titled by the document phrase it uses, its status read from it."""
     out: list[Agreement] = []
     titles_have = [_title_stems(a.title) for a in have]
+    named = headline_document(numbered, doc, have)
+    if named is not None:
+        out.append(named)
+        titles_have.append(_title_stems(named.title))
     for s in numbered.items:
         if not numbered.owns(s) or not cues(s.text) or _former_office(s.text):
             continue  # no outcome stated, or one of a former office holder's (the past)
