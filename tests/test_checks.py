@@ -573,7 +573,7 @@ def test_status_comes_from_another_sentence_that_writes_the_deals_defining_words
     )
     [a] = _ground(reply, doc)[0].agreements
     assert a.status == "announced"
-    assert [e.quote for e in a.evidence][0].startswith("The two leaders announced")
+    assert a.evidence[0].quote.startswith("The two leaders announced")
 
 
 @pytest.mark.parametrize(
@@ -649,3 +649,19 @@ def test_a_headline_document_the_model_cited_is_not_added_again() -> None:
     reply = ChunkExtraction(agreements=[XAgreement(title=title, sentences=[1], status="signed")])
     found, _ = _ground(reply, doc)
     assert [a.title for a in found.agreements] == [title] and found.stated == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "phrase"),
+    [
+        # an outcome verb before the noun is no modifier of it, lowercase or Title Case
+        (
+            "The Commission is ready to consider co-financing of the new cable.",
+            "co-financing of the new cable",
+        ),
+        ("Leaders Announce Trade Deal", "Trade Deal"),
+        ("The two ministers signed a digital trade agreement.", "digital trade agreement"),
+    ],
+)
+def test_a_document_phrase_takes_no_outcome_verb_as_a_modifier(sentence: str, phrase: str) -> None:
+    assert document_phrase([Sentence(Span(0, len(sentence)), sentence)]) == phrase

@@ -833,6 +833,7 @@ def document_phrase(sentences: list[Sentence], language: str = "en") -> str | No
                 not w.group()[0].islower()
                 or word in function
                 or word.endswith(("ed", "ing"))
+                or cues(word)  # a verb of outcome: "consider co-financing"
                 or text[w.end() : start].strip()
             ):
                 break
@@ -1014,9 +1015,7 @@ def headline_document(
 
 def _signing_formula(doc: CleanDocument) -> bool:
     """A sentence of the article opens with a signing cue: a document's closing formula."""
-    return any(
-        (0, "signed") in placed_cues(s.text.lstrip(" -*_#")) for s in doc.sentences
-    )
+    return any((0, "signed") in placed_cues(s.text.lstrip(" -*_#")) for s in doc.sentences)
 
 
 def stated_agreements(
