@@ -153,7 +153,26 @@ def merge_names(names: Iterable[str]) -> list[str]:
     return list(out.values())
 
 
-def merge_topics(topics: Iterable[str], limit: int = 12) -> list[str]:
+def merge_topics(
+    topics: Iterable[str], limit: int = 12, extra: Iterable[str] = ()
+) -> list[str]:
+    """The chunks' topics, most frequent first, near-duplicates merged; then ``extra`` (the
+    article's key terms found by code) up to ``limit``, each unless a topic already holds it
+    ("critical minerals" holds "minerals") or it holds a topic."""
+    merged = _merge_topic_list(topics, limit)
+    keys = [key(t).rstrip("s") for t in merged]
+    for term in extra:
+        if len(merged) >= limit:
+            break
+        k = key(term).rstrip("s")
+        if not k or any(k in have or have in k for have in keys):
+            continue
+        merged.append(term)
+        keys.append(k)
+    return merged
+
+
+def _merge_topic_list(topics: Iterable[str], limit: int) -> list[str]:
     counts: Counter[str] = Counter()
     label: dict[str, str] = {}
     for topic in topics:

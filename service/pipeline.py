@@ -12,13 +12,13 @@ import inspect
 import time
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import py3langid
 
 from service import merge
-from service.candidates import Mention, people, titles
+from service.candidates import Mention, Term, key_terms, people, titles
 from service.chunk import Chunk, chunk_text
 from service.clean import CleanDocument, load_article
 from service.config import Settings
@@ -116,7 +116,7 @@ async def summarise(
     doc = load_article(article, settings.max_input_chars)
     doc.language = article.language or _language(doc)
     # Sentence splitting and name finding are CPU work (spaCy): keep the event loop free.
-    mentions = await asyncio.to_thread(_prepare, doc)
+    mentions, terms = await asyncio.to_thread(_prepare, doc)
     size, overlap = chunk_sizes(settings, article, llm.context_window)
     cuts = [s.span.start for s in doc.sentences]
     chunks = chunk_text(doc.source_text, doc.body, count_tokens, size, overlap, cuts)
@@ -130,7 +130,7 @@ async def summarise(
         async with semaphore:
             try:
                 return await _extract(
-                    chunk, len(chunks), doc, mentions, prompt, llm, settings, usage, article
+                    chunk, len(chunks), doc, mentions, prompt, llm, settings, usage, article, terms
                 )
             except ProviderError as exc:
                 usage.add(exc.details.get("usage") or Usage())  # type: ignore[arg-type]
@@ -145,7 +145,7 @@ async def summarise(
     if chunks and not found:
         raise failed[0][1]
     await _notify(progress, Progress(len(chunks), len(chunks), "summarise"))
-    result = _reduce(found, doc, llm, settings, len(chunks))
+    result = _reduce(found, doc, llm, settings, len(chunks), terms)
     result.meta = _meta(result.meta, usage, failed, started)
     await _notify(progress, Progress(len(chunks), len(chunks), "done"))
     return result
@@ -155,12 +155,14 @@ def _language(doc: CleanDocument) -> str:
     return str(py3langid.classify(doc.view.text[:5000])[0])
 
 
-def _prepare(doc: CleanDocument) -> list[Mention]:
+def _prepare(doc: CleanDocument) -> tuple[list[Mention], list[Term]]:
     doc.sentences  # noqa: B018 - computed once here, off the event loop
-    return people(doc.view, doc.language, doc.source_text)
+    return people(doc.view, doc.language, doc.source_text), key_terms(doc.view.text, doc.language)
 
 
-def _hints(numbered: Numbered, mentions: list[Mention]) -> dict[str, str]:
+def _hints(
+    numbered: Numbered, mentions: list[Mention], terms: Sequence[Term] = ()
+) -> dict[str, str]:
     """Candidates found by code, named in the questions (after the shared prefix)."""
     names: dict[str, list[int]] = {}
     ordered = sorted(mentions, key=lambda m: m.span.start)
@@ -182,7 +184,14 @@ def _hints(numbered: Numbered, mentions: list[Mention]) -> dict[str, str]:
         )
         or "none found",
         "context_hints": ", ".join(context[:20]) or "none found",
+        "terms": ", ".join(_chunk_terms(numbered, terms)) or "none found",
     }
+
+
+def _chunk_terms(numbered: Numbered, terms: Sequence[Term], limit: int = 12) -> list[str]:
+    """The article's key terms that this chunk writes, most salient first."""
+    text = " ".join(s.text for s in numbered.items).casefold()
+    return [t.text for t in terms if any(f in text for f in t.forms)][:limit]
 
 
 async def _extract(
@@ -195,6 +204,7 @@ async def _extract(
     settings: Settings,
     usage: Usage,
     article: ArticleInput,
+    terms: Sequence[Term] = (),
 ) -> Found:
     numbered = number_sentences(doc, chunk)
     if not numbered.items:
@@ -204,7 +214,7 @@ async def _extract(
         "part": f"{chunk.index + 1} of {total}",
         "article": render_numbered(numbered),
     }
-    hints = _hints(numbered, mentions)
+    hints = _hints(numbered, mentions, terms)
     reply = ChunkExtraction()
     for step in prompt.passes:
         messages = prompt.render_pass(step, extra=hints, **variables)
@@ -231,6 +241,7 @@ def _reduce(
     llm: LLM,
     settings: Settings,
     n_chunks: int,
+    terms: Sequence[Term] = (),
 ) -> StructuredSummary:
     drops: Counter[str] = Counter()
     for f in found:
@@ -250,7 +261,9 @@ def _reduce(
         agreements=merge.merge_agreements(
             [a for f in found for a in f.agreements] + [a for f in found for a in f.stated]
         ),
-        topics=merge.merge_topics(t for f in found for t in f.topics),
+        topics=merge.merge_topics(
+            (t for f in found for t in f.topics), extra=[t.text for t in terms]
+        ),
         geopolitical_notes=merge.merge_notes([n for f in found for n in f.notes]),
         event=merge.merge_events(f.event for f in found),
         language=doc.language,

@@ -95,3 +95,36 @@ def test_the_entity_recogniser_alone_finds_what_the_full_pipeline_finds() -> Non
         (e.start_char, e.end_char, e.label_) for e in full(text).ents
     ]
     assert "tok2vec" in full.pipe_names and "tagger" in full.pipe_names
+
+
+# --- key terms (topic candidates) ------------------------------------------------------------------
+
+_TRADE = (
+    "The United States and Argentina agreed on tariffs. The tariffs on beef fall and the beef "
+    "quota grows. President Milei welcomed the critical minerals chapter: the critical minerals "
+    "trade is new. Officials imposed rules and imposed fees. Milei met Trump. "
+    "The agreement and the agreement text were signed."
+)
+
+
+def test_english_key_terms_are_recurring_specific_nouns_and_pairs() -> None:
+    terms = [t.text for t in candidates.key_terms(_TRADE, "en")]
+    assert "critical minerals" in terms and "beef" in terms
+    assert any(t.startswith("tariff") for t in terms)
+    assert "minerals" not in terms  # inside the chosen pair
+    assert not any(w in t for t in terms for w in ("milei", "Milei", "imposed", "agreement"))
+
+
+def test_portuguese_key_terms_take_the_noun_before_its_adjective() -> None:
+    text = (
+        "O Irã enviará o urânio enriquecido à Turquia. O urânio enriquecido será usado em "
+        "pesquisas. A sanção contra o Irã preocupa Lula; Lula disse que a sanção é injusta."
+    )
+    terms = [t.text for t in candidates.key_terms(text, "pt")]
+    assert terms[0] == "urânio enriquecido"
+    assert "sanção" in terms
+    assert not any("lula" in t.casefold() or "irã" in t.casefold() for t in terms)
+
+
+def test_a_word_seen_once_or_only_capitalised_is_no_key_term() -> None:
+    assert candidates.key_terms("The Summit opened. The Summit closed. The uranium left.", "en") == []

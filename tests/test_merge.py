@@ -363,3 +363,12 @@ def test_event_date_is_not_borrowed_from_a_different_event() -> None:
         ]
     )
     assert merged is not None and merged.date is None
+
+
+def test_key_terms_fill_the_topics_after_the_models_without_repeating_them() -> None:
+    merged = merge_topics(
+        ["critical minerals", "tariffs"],
+        limit=4,
+        extra=["minerals", "tariff", "beef", "soybeans", "ethanol"],
+    )
+    assert merged == ["critical minerals", "tariffs", "beef", "soybeans"]

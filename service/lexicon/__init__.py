@@ -55,6 +55,14 @@ class Lexicon:
     ai_terms: re.Pattern[str]
     ai_address: re.Pattern[str]
     ai_override: re.Pattern[str]
+    noun_markers_by_language: dict[str, frozenset[str]]
+    verb_endings_by_language: dict[str, tuple[str, ...]]
+
+    def noun_markers(self, language: str) -> frozenset[str]:
+        """Articles and prepositions of ``language`` and English: a word right after one is used
+        as a noun ("the tariffs", "de gás"). Unknown languages get English only."""
+        own = self.noun_markers_by_language.get(language, frozenset())
+        return own | self.noun_markers_by_language.get("en", frozenset())
 
     def document_nouns(self, language: str) -> re.Pattern[str]:
         """Document and deal nouns of ``language`` and English (articles quote English titles):
@@ -106,6 +114,8 @@ def lexicon() -> Lexicon:
     ai: dict[str, set[str]] = {"ai": set(), "address": set(), "override": set()}
     langs = []
     nouns: dict[str, set[str]] = {}
+    markers: dict[str, frozenset[str]] = {}
+    endings: dict[str, tuple[str, ...]] = {}
     own_context: dict[str, dict[str, set[str]]] = {}
     for entry in sorted(resources.files(__package__).iterdir(), key=lambda p: p.name):
         if not entry.name.endswith(".yaml"):
@@ -113,6 +123,8 @@ def lexicon() -> Lexicon:
         data = yaml.safe_load(entry.read_text(encoding="utf-8"))
         langs.append(data["language"])
         nouns[data["language"]] = {str(x) for x in data.get("agreement_nouns", [])}
+        markers[data["language"]] = frozenset(str(x).casefold() for x in data.get("noun_markers", []))
+        endings[data["language"]] = tuple(str(x) for x in data.get("verb_endings", []))
         for key in _LISTS:
             lists.setdefault(key, set()).update(str(x) for x in data.get(key, []))
         for key, values in data.get("status", {}).items():
@@ -151,6 +163,8 @@ def lexicon() -> Lexicon:
         ai_terms=_words(ai["ai"]),
         ai_address=_words(ai["address"]),
         ai_override=_words(ai["override"]),
+        noun_markers_by_language=markers,
+        verb_endings_by_language=endings,
     )
 
 
