@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import trafilatura
 
@@ -95,7 +95,7 @@ class CleanDocument:
     title: str | None = None
     language: str = "und"
     # Derived texts memoised per document (see ground.normalised_visible); never compared.
-    cache: dict[tuple[str, int, int], str] = field(default_factory=dict, repr=False, compare=False)
+    cache: dict[tuple[str, int, int], Any] = field(default_factory=dict, repr=False, compare=False)
     _sentences: list[Sentence] | None = field(default=None, repr=False, compare=False)
 
     _view: View | None = field(default=None, repr=False, compare=False)

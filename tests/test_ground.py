@@ -196,3 +196,31 @@ def test_unsupported_numbers_flags_an_invented_year_but_not_stated_figures() -> 
     doc = clean_text("Ministers met on March 4 and agreed a 1,200 MW reserve by 2027.\n")
     assert unsupported_numbers("On March 4, 2023 they agreed 1200 MW by 2027.", doc) == ["2023"]
     assert unsupported_numbers("They agreed a 1,200 MW reserve.", doc) == []
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_BODY = "O presidente Lula da Silva recebeu Evo Morales em Brasília; foo_bar e São Paulo-Rio."
+
+
+@given(
+    st.lists(
+        st.sampled_from(["Lula", "Silva", "Evo", "Mora", "foo", "bar", "São", "Rio", "x"]),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_is_stated_reads_whole_words_as_a_word_boundary_search_would(parts: list[str]) -> None:
+    import re
+
+    from service.text import norm_str
+
+    doc = clean_text(_BODY)
+    phrase = " ".join(parts)
+    body, needle = norm_str(doc.view.text), norm_str(phrase)
+    words = [w for w in re.findall(r"\w+", needle) if len(w) > 1]
+    by_search = needle in body or (
+        bool(words) and all(re.search(rf"\b{re.escape(w)}\b", body) for w in words)
+    )
+    assert is_stated(phrase, doc) == by_search

@@ -35,7 +35,7 @@ def normalised_visible(doc: CleanDocument, span: Span) -> str:
     if key not in doc.cache:
         visible = doc.visible(span.start, span.end)
         doc.cache[key] = normalise(visible, Span(0, len(visible))).text
-    return doc.cache[key]
+    return str(doc.cache[key])
 
 
 def locate(quote: str, doc: CleanDocument, window: Span) -> Evidence | None:
@@ -96,7 +96,7 @@ def reader_text(doc: CleanDocument) -> str:
     key = ("reader", 0, 0)
     if key not in doc.cache:
         doc.cache[key] = norm_str(doc.view.text)
-    return doc.cache[key]
+    return str(doc.cache[key])
 
 
 def is_stated(phrase: str, doc: CleanDocument) -> bool:
@@ -108,7 +108,18 @@ def is_stated(phrase: str, doc: CleanDocument) -> bool:
     if needle in body:
         return True
     words = [w for w in re.findall(r"\w+", needle) if len(w) > 1]
-    return bool(words) and all(re.search(rf"\b{re.escape(w)}\b", body) for w in words)
+    # every word as a whole word of the body: a maximal run of word characters, so set membership
+    # is the same test as searching r"\bword\b", without a scan of the body per word
+    return bool(words) and all(w in reader_words(doc) for w in words)
+
+
+def reader_words(doc: CleanDocument) -> frozenset[str]:
+    """The words (maximal ``\w+`` runs) of the normalised body."""
+    key = ("reader_words", 0, 0)
+    if key not in doc.cache:
+        doc.cache[key] = frozenset(re.findall(r"\w+", reader_text(doc)))
+    words: frozenset[str] = doc.cache[key]
+    return words
 
 
 _PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}(?:[-\s][A-Z][a-z]{2,})*")
