@@ -271,12 +271,13 @@ class Term:
 _TERM_WORD = re.compile(r"[^\W\d_](?:[\w’'-]*[^\W_])?")
 _PLURAL = re.compile(r"(?<=\w{3})(es|s)$")
 _COMMON_ZIPF = 6.5  # "the", "and": a word this frequent in the language carries no subject
-# A single word is a subject only when rarer than Zipf 6.5 - this = 5.0 ("tariff" 3.5, "border" 4.7):
+# A single word is a subject only when rarer than Zipf 6.5 - this = 5.0 ("tariff" 3.5, "border"
+# 4.7):
 # the commonest nouns ("year" 6.0, "power" 5.5) name no subject alone. Measured on the tune split:
 # stricter bars (Zipf 4.5, 4.0) lose real topics ("energia" 5.2 is one) faster than junk.
 _SPECIFIC = 1.5
 # Languages whose adjectives follow the noun ("acordo humanitário", "acuerdo marco").
-POSTPOSED_LANGUAGES = frozenset("pt es fr it ca gl ro".split())  # "the", "and": a word this frequent in the language carries no subject
+POSTPOSED_LANGUAGES = frozenset("pt es fr it ca gl ro".split())
 
 
 def key_terms(text: str, language: str, limit: int = 16) -> list[Term]:

@@ -153,9 +153,7 @@ def merge_names(names: Iterable[str]) -> list[str]:
     return list(out.values())
 
 
-def merge_topics(
-    topics: Iterable[str], limit: int = 12, extra: Iterable[str] = ()
-) -> list[str]:
+def merge_topics(topics: Iterable[str], limit: int = 12, extra: Iterable[str] = ()) -> list[str]:
     """The chunks' topics, most frequent first, near-duplicates merged; then ``extra`` (the
     article's key terms found by code) up to ``limit``, each unless a topic already holds it
     ("critical minerals" holds "minerals") or it holds a topic."""

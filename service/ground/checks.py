@@ -40,6 +40,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
+from service.candidates import POSTPOSED_LANGUAGES as _POSTPOSED
 from service.candidates import Mention, titles
 from service.chunk import Chunk
 from service.clean import CleanDocument
@@ -793,10 +794,6 @@ def _looks_like_name(name: str, s: Sentence) -> bool:
 
 def _within(m: Mention, s: Sentence) -> bool:
     return s.span.start <= m.span.start < s.span.end
-
-
-# Languages whose adjectives follow the noun ("acordo humanitário", "acuerdo marco").
-_POSTPOSED = frozenset("pt es fr it ca gl ro".split())
 
 
 def document_phrase(sentences: list[Sentence], language: str = "en") -> str | None:

@@ -123,7 +123,9 @@ def lexicon() -> Lexicon:
         data = yaml.safe_load(entry.read_text(encoding="utf-8"))
         langs.append(data["language"])
         nouns[data["language"]] = {str(x) for x in data.get("agreement_nouns", [])}
-        markers[data["language"]] = frozenset(str(x).casefold() for x in data.get("noun_markers", []))
+        markers[data["language"]] = frozenset(
+            str(x).casefold() for x in data.get("noun_markers", [])
+        )
         endings[data["language"]] = tuple(str(x) for x in data.get("verb_endings", []))
         for key in _LISTS:
             lists.setdefault(key, set()).update(str(x) for x in data.get(key, []))
