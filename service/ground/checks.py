@@ -796,6 +796,13 @@ def _within(m: Mention, s: Sentence) -> bool:
     return s.span.start <= m.span.start < s.span.end
 
 
+def _word_end(text: str, at: int) -> int:
+    """The end of the word ``at`` is inside: lexicon nouns are stems ("memorand", "statement")."""
+    while at < len(text) and (text[at].isalnum() or text[at] == "-"):
+        at += 1
+    return at
+
+
 def document_phrase(sentences: list[Sentence], language: str = "en") -> str | None:
     """The first document or deal phrase the sentences use, in their own words.
 
@@ -835,9 +842,7 @@ def document_phrase(sentences: list[Sentence], language: str = "en") -> str | No
             ):
                 break
             start = w.start()
-        noun_end = m.end()
-        while noun_end < len(text) and (text[noun_end].isalnum() or text[noun_end] == "-"):
-            noun_end += 1  # the whole word: "statements", "Memorandum"
+        noun_end = _word_end(text, m.end())  # the whole word: "statements", "Memorandum"
         end = noun_end
         tail = list(re.finditer(r"[\w’'-]+|[^\w\s]", text[end:]))[:9]
         for k, w in enumerate(tail):
@@ -943,9 +948,7 @@ def head_phrase(title: str, language: str = "en") -> str | None:
     if m is None:
         return None
     function = _FUNCTION | stop_words(language)
-    end = m.end()
-    while end < len(title) and (title[end].isalnum() or title[end] == "-"):
-        end += 1
+    end = _word_end(title, m.end())
     if len(title[m.start() : end].split()) >= 2:
         return title[m.start() : end]  # a noun of several words: "Joint Statement"
     if language in _POSTPOSED:
