@@ -7,6 +7,7 @@ Participants are the same person when their normalised names agree (or one exten
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -119,7 +120,10 @@ def _about_the_other(ta: str, tb: str) -> bool:
     return ma.group() not in tb and mb.group() in ta
 
 
-def merge_agreements(items: list[Agreement]) -> list[Agreement]:
+def merge_agreements(items: list[Agreement], language: str = "en") -> list[Agreement]:
+    """Agreements of fuzzy-equal titles merge; then a group that only refers back to a deal
+    ("o acordo prevê …", "the agreement will …") joins the one deal named before it that it can
+    mean, and takes that deal's title."""
     groups: list[list[Agreement]] = []
     for item in items:
         for group in groups:
@@ -128,14 +132,78 @@ def merge_agreements(items: list[Agreement]) -> list[Agreement]:
                 break
         else:
             groups.append([item])
-    return [_merge_agreement_group(g) for g in groups]
+    titled = {id(g): list(g) for g in groups}  # the members each group's title is chosen from
+    for group in sorted(groups, key=_first_start):
+        head = _referring_noun(group, language)
+        if head is None:
+            continue
+        earlier = [
+            g
+            for g in groups
+            if g is not group
+            and _first_start(g) < _first_start(group)
+            and any(_has_noun(a.title, head) for a in titled[id(g)])
+            and _parties_within(group, g)
+        ]
+        if len(earlier) == 1:  # one deal it can mean; with two, the reference is ambiguous
+            earlier[0].extend(group)
+            groups.remove(group)
+    return [_merge_agreement_group(g, titled[id(g)]) for g in groups]
 
 
-def _merge_agreement_group(group: list[Agreement]) -> Agreement:
+def _first_start(group: list[Agreement]) -> int:
+    return min((e.start for a in group for e in a.evidence), default=1 << 62)
+
+
+def _has_noun(title: str, noun: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(noun)}", title.casefold()) is not None
+
+
+def _parties_within(group: list[Agreement], other: list[Agreement]) -> bool:
+    """The referring group names no party the deal it would join does not have."""
+    mine = {key(p) for a in group for p in a.parties}
+    theirs = {key(p) for a in other for p in a.parties}
+    return not mine or not theirs or mine <= theirs
+
+
+def _referring_noun(group: list[Agreement], language: str) -> str | None:
+    """The document noun every member of ``group`` refers back with, or None when a member names
+    a deal. A reference's title starts with the lowercase noun, holds no proper name beyond its
+    parties and countries ("acordo fechado entre Brasil, Irã e Turquia" is one; "acordo de
+    Itaipu" names a deal), and its evidence writes the noun after a definite article or
+    demonstrative ("O acordo prevê que …")."""
+    heads = {_reference_head(a, language) for a in group}
+    if len(heads) != 1:
+        return None
+    return heads.pop()
+
+
+def _reference_head(a: Agreement, language: str) -> str | None:
+    title = " ".join(a.title.split())
+    m = lexicon().document_nouns(language).match(title)
+    if m is None or not title[:1].islower():
+        return None
+    rest = lexicon().territories.sub(" ", title[m.end() :])
+    for party in a.parties:
+        rest = re.sub(rf"(?<!\w){re.escape(party)}(?!\w)", " ", rest, flags=re.I)
+    if any(w[0].isupper() for w in re.findall(r"[^\W\d_][\w'’.-]*", rest)):
+        return None  # a proper name of its own: "acordo de Itaipu"
+    noun = m.group().casefold()
+    markers = lexicon().definite_markers(language)
+    for e in a.evidence:
+        quote = " ".join(html.unescape(e.quote).split()).casefold()
+        for at in re.finditer(rf"(?<!\w){re.escape(noun)}", quote):
+            before = re.findall(r"[\w'’]+", quote[: at.start()])[-1:]
+            if before and before[0] in markers:
+                return noun
+    return None
+
+
+def _merge_agreement_group(group: list[Agreement], titled: list[Agreement]) -> Agreement:
     first = group[0]
     status = Counter(a.status for a in group).most_common(1)[0][0]
     return Agreement(
-        title=max((a.title for a in group), key=lambda t: (len(t) <= 100, -abs(len(t) - 40))),
+        title=max((a.title for a in titled), key=lambda t: (len(t) <= 100, -abs(len(t) - 40))),
         kind=first.kind or next((a.kind for a in group if a.kind), None),
         parties=merge_names(p for a in group for p in a.parties),
         status=status,

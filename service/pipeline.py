@@ -259,7 +259,8 @@ def _reduce(
         summary_sentences=sentences,
         participants=participants,
         agreements=merge.merge_agreements(
-            [a for f in found for a in f.agreements] + [a for f in found for a in f.stated]
+            [a for f in found for a in f.agreements] + [a for f in found for a in f.stated],
+            doc.language,
         ),
         topics=merge.merge_topics(
             (t for f in found for t in f.topics), extra=[t.text for t in terms]

@@ -665,3 +665,88 @@ def test_a_headline_document_the_model_cited_is_not_added_again() -> None:
 )
 def test_a_document_phrase_takes_no_outcome_verb_as_a_modifier(sentence: str, phrase: str) -> None:
     assert document_phrase([Sentence(Span(0, len(sentence)), sentence)]) == phrase
+
+
+# --- references, purposes, meetings ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # the document as the subject: what it seeks is its purpose, not a proposal
+        ("The Accord on Rivers (Accord) seeks to cut pollution.", "signed"),
+        ("O acordo busca reduzir as tarifas.", "signed"),
+        ("The ministers seek an accord on rivers.", "proposed"),
+    ],
+)
+def test_a_document_seeking_something_states_its_purpose_not_a_proposal(
+    sentence: str, expected: str
+) -> None:
+    assert read_status("signed", sentence) == expected
+
+
+def test_a_reference_back_to_a_deal_takes_its_status_from_the_sentence_before() -> None:
+    doc = _doc(
+        "Norland and Sudria have agreed to a Framework on river trade.\n\n"
+        "This Framework for Cooperation on River Trade seeks to lower fees for barges."
+    )
+    title = "Framework for Cooperation on River Trade"
+    reply = ChunkExtraction(agreements=[XAgreement(title=title, sentences=[2], status="signed")])
+    [a] = _ground(reply, doc)[0].agreements
+    assert a.status == "agreed_in_principle"
+    assert [e.quote[:18] for e in a.evidence] == ["Norland and Sudria", "This Framework for"]
+
+
+def test_no_status_is_borrowed_without_a_reference_back() -> None:
+    doc = _doc(
+        "Norland and Sudria have agreed to a Framework on river trade.\n\n"
+        "A Framework for Cooperation on River Trade could lower fees for barges."
+    )
+    title = "Framework for Cooperation on River Trade"
+    reply = ChunkExtraction(agreements=[XAgreement(title=title, sentences=[2], status="signed")])
+    [a] = _ground(reply, doc)[0].agreements
+    assert a.status == "signed" and len(a.evidence) == 1
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "phrase"),
+    [
+        # a comma inside a list of names does not end the complement
+        (
+            "Lula disse que o acordo fechado entre Brasil, Chile e Peru para troca de gás foi bom.",
+            "pt",
+            "acordo fechado entre Brasil, Chile e Peru para troca de gás",
+        ),
+        # a conjunction before a verb ends it; before a name or an article it does not
+        (
+            "They will finalize the Agreement for signature and undertake domestic steps.",
+            "en",
+            "Agreement for signature",
+        ),
+        (
+            "They signed the Agreement on Rivers and Lakes yesterday.",
+            "en",
+            "Agreement on Rivers and Lakes yesterday",
+        ),
+    ],
+)
+def test_a_document_phrase_complement_spans_lists_and_stops_at_verbs(
+    sentence: str, language: str, phrase: str
+) -> None:
+    assert document_phrase([Sentence(Span(0, len(sentence)), sentence)], language) == phrase
+
+
+def test_a_title_naming_a_conference_is_no_agreement_in_any_language() -> None:
+    doc = _doc(
+        "Afirmamos el trabajo de la Conferencia Regional sobre Comercio y del Foro Andino.",
+        "es",
+    )
+    reply = ChunkExtraction(
+        agreements=[
+            XAgreement(title="Conferencia Regional sobre Comercio", sentences=[1]),
+            XAgreement(title="Foro Andino", sentences=[1]),
+        ]
+    )
+    found = _ground(reply, doc)[0]
+    assert found.agreements == []
+    assert found.drops["meeting_not_agreement"] == 2

@@ -262,6 +262,99 @@ def test_distinct_agreements_stay_apart(a: str, b: str) -> None:
     assert [m.status for m in merged] == ["signed", "under_negotiation"]
 
 
+def quoted(start: int, quote: str) -> list[Evidence]:
+    return [Evidence(quote=quote, start=start, end=start + len(quote))]
+
+
+def test_a_reference_back_joins_the_one_deal_named_before_and_takes_its_title() -> None:
+    parties = ["Brasil", "Chile"]
+    named = "acordo fechado entre Brasil e Chile para troca de gás"
+    merged = merge_agreements(
+        [
+            Agreement(
+                title=named,
+                status="agreed_in_principle",
+                parties=parties,
+                evidence=quoted(0, f"Lula disse que o {named} foi bom."),
+            ),
+            Agreement(
+                title="acordo prevê",
+                status="agreed_in_principle",
+                parties=parties,
+                evidence=quoted(100, "O acordo prevê que o Chile envie gás."),
+            ),
+            Agreement(
+                title="acordo criará confiança",
+                status="under_negotiation",
+                parties=["Chile"],
+                evidence=quoted(200, "O governo acredita que o acordo criará confiança."),
+            ),
+        ],
+        "pt",
+    )
+    [a] = merged
+    assert a.title == named
+    assert a.status == "agreed_in_principle"
+    assert starts(merged) == [[0, 100, 200]]
+
+
+@pytest.mark.parametrize(
+    ("later_title", "later_quote", "later_parties"),
+    [
+        # a proper name of its own: another deal
+        ("acordo de Itaipu", "O acordo de Itaipu foi revisto.", []),
+        # an indefinite article: a new deal, not a reference
+        ("acordo sobre pesca", "Os dois assinaram um acordo sobre pesca.", []),
+        # a party the first deal does not have
+        ("acordo prevê", "O acordo prevê gás.", ["Peru"]),
+    ],
+)
+def test_what_is_no_reference_back_stays_apart(
+    later_title: str, later_quote: str, later_parties: list[str]
+) -> None:
+    merged = merge_agreements(
+        [
+            Agreement(
+                title="acordo fechado entre Brasil e Chile",
+                status="signed",
+                parties=["Brasil", "Chile"],
+                evidence=quoted(0, "Lula disse que o acordo fechado entre Brasil e Chile foi bom."),
+            ),
+            Agreement(
+                title=later_title,
+                status="signed",
+                parties=later_parties,
+                evidence=quoted(100, later_quote),
+            ),
+        ],
+        "pt",
+    )
+    assert len(merged) == 2
+
+
+def test_a_reference_that_could_mean_two_deals_stays_apart() -> None:
+    merged = merge_agreements(
+        [
+            Agreement(
+                title="Rivers Agreement",
+                status="signed",
+                evidence=quoted(0, "They signed the Rivers Agreement."),
+            ),
+            Agreement(
+                title="Fisheries Agreement",
+                status="signed",
+                evidence=quoted(50, "And the Fisheries Agreement."),
+            ),
+            Agreement(
+                title="agreement enters into force",
+                status="signed",
+                evidence=quoted(99, "The agreement enters into force."),
+            ),
+        ]
+    )
+    assert len(merged) == 3
+
+
 # --- topics, notes, events ------------------------------------------------------------------------
 
 

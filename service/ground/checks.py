@@ -52,11 +52,6 @@ from service.merge import ALIASES, key
 from service.schema import Agreement, Event, Evidence, GeopoliticalNote, Participant
 from service.text import Sentence, fold, words
 
-_MEETING = re.compile(
-    r"\b(dialogue|meeting|talks|summit|forum|conference|visit|session|round|reunião|cúpula|"
-    r"cumbre|reunión|visita|sommet|réunion|gipfel|treffen|spotkanie|szczyt)\s*$",
-    re.I,
-)
 _CROWD = frozenset(
     [
         "senior",
@@ -148,14 +143,6 @@ _PREPOSITIONS = frozenset(
     "on of for between with about to de do da dos das del sobre entre con com para por du des "
     "sur avec über zwischen für von mit zu o w z na dla".split()
 )
-# Auxiliaries and common verbs that end a noun phrase.
-_VERBISH = frozenset(
-    "will would shall should was were is are has have had be been being that which who "
-    "foi será seria é são está estão foram vai vão que fue será es son está están han "
-    "était sera est sont a ont qui wird wurde ist sind hat haben der die das który która "
-    "jest był była będzie".split()
-)
-
 
 PHRASE_MATCH = 90.0
 MAX_AGREEMENT_SENTENCES = 3
@@ -813,6 +800,7 @@ def document_phrase(sentences: list[Sentence], language: str = "en") -> str | No
     """
     postposed = 2 if language in _POSTPOSED else 0
     function = _FUNCTION | stop_words(language)
+    breaks = lexicon().phrase_breaks(language)
     for s in sentences:
         m = lexicon().document_nouns(language).search(s.text)
         if m is None:
@@ -844,15 +832,14 @@ def document_phrase(sentences: list[Sentence], language: str = "en") -> str | No
             start = w.start()
         noun_end = _word_end(text, m.end())  # the whole word: "statements", "Memorandum"
         end = noun_end
-        tail = list(re.finditer(r"[\w’'-]+|[^\w\s]", text[end:]))[:9]
+        tail = list(re.finditer(r"[\w’'-]+|[^\w\s]", text[end:]))[:TAIL_TOKENS]
         for k, w in enumerate(tail):
             word = w.group().casefold()
-            if not w.group()[0].isalnum() or word in _VERBISH:
+            if not w.group()[0].isalnum() or word in breaks:
                 break
             if word in _PREPOSITIONS:
-                # a complement: the preposition and what follows, up to punctuation
-                stop = next((i for i, x in enumerate(tail[k:]) if not x.group()[0].isalnum()), None)
-                rest = tail[k : k + stop] if stop is not None else tail[k:]
+                # a complement: the preposition and what follows, up to punctuation or a verb
+                rest = _complement(tail[k:], breaks)
                 end = noun_end + rest[-1].end() if rest else end
                 break
             if word in _FUNCTION or k == postposed:
@@ -860,6 +847,47 @@ def document_phrase(sentences: list[Sentence], language: str = "en") -> str | No
             end = noun_end + w.end()
         return " ".join(text[start:end].split()).strip(" -–")
     return None
+
+
+# Tokens after a document noun that its phrase may take ("… entre Brasil, Irã e Turquia para troca
+# de material nuclear").
+TAIL_TOKENS = 14
+
+
+def _complement(tokens: list[re.Match[str]], breaks: frozenset[str]) -> list[re.Match[str]]:
+    """A prepositional complement's tokens, up to punctuation or a verb; a comma inside a list of
+    capitalised names does not end it ("entre Brasil, Irã e Turquia")."""
+    out: list[re.Match[str]] = []
+    for i, t in enumerate(tokens):
+        word = t.group()
+        if not word[0].isalnum():
+            listed = (
+                word == ","
+                and out
+                and out[-1].group()[0].isupper()
+                and i + 1 < len(tokens)
+                and tokens[i + 1].group()[0].isupper()
+            )
+            if not listed:
+                break
+        elif out and word.casefold() in breaks:
+            break
+        elif out and word.casefold() in _CONJUNCTIONS and not _joins_a_noun(tokens[i + 1 :]):
+            break  # "for signature and undertake their …": a second verb, not a second noun
+        out.append(t)
+    return out
+
+
+_CONJUNCTIONS = frozenset("and or e ou y und oder et i lub".split())
+
+
+def _joins_a_noun(rest: list[re.Match[str]]) -> bool:
+    """The word after a conjunction starts a noun: capitalised, or an article or preposition
+    ("Trade and Investment", "as Farc e o governo")."""
+    if not rest:
+        return False
+    word = rest[0].group()
+    return word[0].isupper() or word.casefold() in _FUNCTION | _PREPOSITIONS
 
 
 def check_agreement(
@@ -894,7 +922,7 @@ def check_agreement(
     if not numbered.owns(min(sentences, key=lambda s: s.span.start)):
         return None
     text = " ".join(s.text for s in sentences)
-    if _MEETING.search(title) and not lexicon().agreement_nouns.search(title):
+    if lexicon().meeting_nouns.search(title) and not lexicon().agreement_nouns.search(title):
         found.drops["meeting_not_agreement"] += 1
         return None
     if not (
@@ -906,7 +934,7 @@ def check_agreement(
         found.drops["not_an_agreement"] += 1
         return None
     parties = [p for p in (_clean(x) for x in a.parties) if p and is_stated(p, doc)]
-    if not cues(text):
+    if not cues(text, title):
         # A heading or a definition ("Joint Statement on …", "Pelo acordo de Itaipu, …") says
         # nothing of the outcome: the chunk's sentence that writes the title with a status cue
         # does, and becomes evidence too.
@@ -919,12 +947,14 @@ def check_agreement(
             None,
         )
         if stating is None:
-            stating = _stated_elsewhere(title, sentences, doc)
+            stating = _stated_elsewhere(title, sentences, doc) or _stated_before(
+                title, sentences, doc
+            )
         if stating is not None:
             sentences = [*sentences, stating][:MAX_AGREEMENT_SENTENCES]
             text = " ".join(x.text for x in sentences)
     status = read_status(a.status, text, title)
-    if status == "signed" and not cues(text) and _is_headline(sentences, doc):
+    if status == "signed" and not cues(text, title) and _is_headline(sentences, doc):
         # The article is the document its headline names: signed when it closes with a signing
         # formula ("Signed at Kuala Lumpur on …", "Assinado em …"), else what it shows is its
         # release.
@@ -969,6 +999,32 @@ def _stated_elsewhere(title: str, cited: list[Sentence], doc: CleanDocument) -> 
         return None
     for s in doc.sentences:
         if s not in cited and _phrase_in(head, s.text) and cues(s.text):
+            return s
+    return None
+
+
+# Sentences before a reference ("This Framework …") searched for the one that states the deal.
+REFERENCE_REACH = 2
+
+
+def _stated_before(title: str, cited: list[Sentence], doc: CleanDocument) -> Sentence | None:
+    """For a cited sentence that refers back to the deal with a demonstrative or definite article
+    and its document noun ("This Framework … seeks to …"), the nearest of the sentences just
+    before it that writes that noun with a status cue ("… have agreed to a Framework …")."""
+    m = lexicon().document_nouns(doc.language).search(title)
+    if m is None:
+        return None
+    noun = title[m.start() : _word_end(title, m.end())].casefold()
+    first = min(cited, key=lambda s: s.span.start)
+    markers = lexicon().definite_markers(doc.language)
+    refers = re.search(rf"(?<!\w)([\w’']+)\s+{re.escape(noun)}(?!\w)", first.text, re.I)
+    if refers is None or refers.group(1).casefold() not in markers:
+        return None
+    at = next((i for i, s in enumerate(doc.sentences) if s.span == first.span), None)
+    if at is None:
+        return None
+    for s in reversed(doc.sentences[max(0, at - REFERENCE_REACH) : at]):
+        if re.search(rf"(?<!\w){re.escape(noun)}(?!\w)", s.text, re.I) and cues(s.text):
             return s
     return None
 
@@ -1037,7 +1093,7 @@ def stated_agreements(
         if (
             phrase is None
             or len(phrase.split()) < 2
-            or _MEETING.search(_with_next_word(phrase, s.text))
+            or _names_a_meeting(_with_next_word(phrase, s.text))
             or not _document_word(phrase, doc.language)
             or _bare_noun(phrase, s.text, doc.language)
         ):
@@ -1091,6 +1147,12 @@ def _with_next_word(phrase: str, text: str) -> str:
         return phrase
     nxt = re.match(r"\s*[\w-]+", text[at + len(phrase) :])
     return phrase + (nxt.group() if nxt else "")
+
+
+def _names_a_meeting(phrase: str) -> bool:
+    """The phrase ends in a meeting word: "Economic Prosperity Partnership Dialogue"."""
+    text = phrase.rstrip(" .,;:")
+    return any(m.end() == len(text) for m in lexicon().meeting_nouns.finditer(text))
 
 
 def _document_word(phrase: str, language: str = "en") -> bool:

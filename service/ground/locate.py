@@ -114,7 +114,7 @@ def is_stated(phrase: str, doc: CleanDocument) -> bool:
 
 
 def reader_words(doc: CleanDocument) -> frozenset[str]:
-    """The words (maximal ``\w+`` runs) of the normalised body."""
+    r"""The words (maximal ``\w+`` runs) of the normalised body."""
     key = ("reader_words", 0, 0)
     if key not in doc.cache:
         doc.cache[key] = frozenset(re.findall(r"\w+", reader_text(doc)))

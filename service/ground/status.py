@@ -23,22 +23,55 @@ _NEGATION = re.compile(
 _AS_STATUS = {"failed": "discussed"}
 
 
-def cues(text: str) -> list[str]:
+def cues(text: str, title: str | None = None) -> list[str]:
     """Status classes whose cue words occur in ``text`` (negated cues count as "failed")."""
-    return sorted({c for _, c in placed_cues(text)}, key=STATUS_CLASSES.index)
+    return sorted({c for _, c in placed_cues(text, title)}, key=STATUS_CLASSES.index)
 
 
-def placed_cues(text: str) -> list[tuple[int, str]]:
-    """``(position, status)`` of every cue in ``text``, negated cues as "failed"."""
+def placed_cues(text: str, title: str | None = None) -> list[tuple[int, str]]:
+    """``(position, status)`` of every cue in ``text``, negated cues as "failed". A proposal
+    cue whose subject is a document (the word before it is a document noun, or it follows the
+    agreement's ``title``) states the document's purpose and is left out."""
+    ends = _title_ends(text, title) if title else []
     found: list[tuple[int, str]] = []
     for name in STATUS_CLASSES:
         rx = lexicon().status.get(name)
         if rx is None:
             continue
         for m in rx.finditer(text):
+            if name == "proposed" and (
+                _document_subject(text[: m.start()])
+                or any(
+                    e <= m.start() and _PARENTHETICAL.fullmatch(text[e : m.start()]) for e in ends
+                )
+            ):
+                continue  # "This Framework … (Agreement) seeks to drive growth": its purpose
             negated = bool(_NEGATION.search(text[max(0, m.start() - 30) : m.start()]))
             found.append((m.start(), "failed" if negated and name not in _FINAL else name))
     return found
+
+
+_PARENTHETICAL = re.compile(r"\s*(\([^()]*\)\s*)?")
+
+
+def _title_ends(text: str, title: str) -> list[int]:
+    """Where ``title`` ends in ``text`` (case and spacing ignored)."""
+    pattern = r"\s+".join(re.escape(w) for w in title.split())
+    if not pattern:
+        return []
+    return [m.end() for m in re.finditer(pattern, text, re.I)]
+
+
+_LAST_WORD = re.compile(r"([^\W\d_][\w-]*)[\s)\]’'”\"]*$")
+
+
+def _document_subject(before: str) -> bool:
+    """The word right before a cue is a document noun: the document is the verb's subject, and
+    what it "seeks" or "intends" is its purpose, not a proposal ("the agreement seeks to …",
+    "o acordo busca …")."""
+    m = _LAST_WORD.search(before[-80:])
+    noun = lexicon().agreement_nouns.match(m.group(1)) if m is not None else None
+    return noun is not None and m is not None and len(m.group(1)) - noun.end() <= 3
 
 
 _FINAL = ("rejected", "failed")
@@ -55,14 +88,14 @@ def read_status(model_status: str, text: str, title: str | None = None) -> str:
     at = _locate(title, text) if title else -1
     if at >= 0:
         lo, hi = _clause(text, at)
-        placed = [(lo + pos, _AS_STATUS.get(c, c)) for pos, c in placed_cues(text[lo:hi])]
+        placed = [(lo + pos, _AS_STATUS.get(c, c)) for pos, c in placed_cues(text[lo:hi], title)]
         # The verb that governs the title usually comes before it ("agreed to propose a joint
         # patrol", "signed a memorandum"): the nearest cue before it, else the nearest after.
         before = sorted(((at - pos, c) for pos, c in placed if pos <= at), key=lambda x: x[0])
         after = sorted(((pos - at, c) for pos, c in placed if pos > at), key=lambda x: x[0])
         if before or after:
             return (before or after)[0][1]
-    found = [_AS_STATUS.get(c, c) for c in cues(text)]
+    found = [_AS_STATUS.get(c, c) for c in cues(text, title)]
     if not found or model_status in found:
         return model_status
     return found[0]

@@ -57,6 +57,20 @@ class Lexicon:
     ai_override: re.Pattern[str]
     noun_markers_by_language: dict[str, frozenset[str]]
     verb_endings_by_language: dict[str, tuple[str, ...]]
+    meeting_nouns: re.Pattern[str]
+    definite_markers_by_language: dict[str, frozenset[str]]
+    phrase_breaks_by_language: dict[str, frozenset[str]]
+
+    def phrase_breaks(self, language: str) -> frozenset[str]:
+        """Verbs and relative pronouns of ``language`` and English that end a noun phrase."""
+        own = self.phrase_breaks_by_language.get(language, frozenset())
+        return own | self.phrase_breaks_by_language.get("en", frozenset())
+
+    def definite_markers(self, language: str) -> frozenset[str]:
+        """Definite articles and demonstratives of ``language`` and English: a document noun
+        after one refers back to a deal the article named before ("the agreement", "o acordo")."""
+        own = self.definite_markers_by_language.get(language, frozenset())
+        return own | self.definite_markers_by_language.get("en", frozenset())
 
     def noun_markers(self, language: str) -> frozenset[str]:
         """Articles and prepositions of ``language`` and English: a word right after one is used
@@ -103,6 +117,7 @@ _LISTS = (
     "agreement_nouns",
     "locative",
     "participation",
+    "meeting_nouns",
 )
 
 
@@ -116,6 +131,8 @@ def lexicon() -> Lexicon:
     nouns: dict[str, set[str]] = {}
     markers: dict[str, frozenset[str]] = {}
     endings: dict[str, tuple[str, ...]] = {}
+    definite: dict[str, frozenset[str]] = {}
+    breaks: dict[str, frozenset[str]] = {}
     own_context: dict[str, dict[str, set[str]]] = {}
     for entry in sorted(resources.files(__package__).iterdir(), key=lambda p: p.name):
         if not entry.name.endswith(".yaml"):
@@ -127,6 +144,12 @@ def lexicon() -> Lexicon:
             str(x).casefold() for x in data.get("noun_markers", [])
         )
         endings[data["language"]] = tuple(str(x) for x in data.get("verb_endings", []))
+        definite[data["language"]] = frozenset(
+            str(x).casefold() for x in data.get("definite_markers", [])
+        )
+        breaks[data["language"]] = frozenset(
+            str(x).casefold() for x in data.get("phrase_breaks", [])
+        )
         for key in _LISTS:
             lists.setdefault(key, set()).update(str(x) for x in data.get(key, []))
         for key, values in data.get("status", {}).items():
@@ -167,6 +190,9 @@ def lexicon() -> Lexicon:
         ai_override=_words(ai["override"]),
         noun_markers_by_language=markers,
         verb_endings_by_language=endings,
+        meeting_nouns=_words(lists["meeting_nouns"]),
+        definite_markers_by_language=definite,
+        phrase_breaks_by_language=breaks,
     )
 
 
