@@ -50,9 +50,7 @@ def addresses_ai(text: str) -> bool:
     head = text[: colon.start()]
     address = lex.ai_address.search(head)
     return bool(
-        address is not None
-        and address.start() <= 25
-        and lex.ai_terms.search(head, address.end())
+        address is not None and address.start() <= 25 and lex.ai_terms.search(head, address.end())
     )
 
 

@@ -750,3 +750,39 @@ def test_a_title_naming_a_conference_is_no_agreement_in_any_language() -> None:
     found = _ground(reply, doc)[0]
     assert found.agreements == []
     assert found.drops["meeting_not_agreement"] == 2
+
+
+def test_a_role_with_only_a_qualifying_word_is_no_title() -> None:
+    doc = _doc("Norland-Sudria Reach Historic Trade Deal\n\nThe two sides met in Oslo on Monday.")
+    reply = ChunkExtraction(
+        participants=[
+            XParticipant(
+                name="Norland-Sudria Reach Historic Trade",
+                role="delegation",
+                affiliation="Norland",
+                sentence=1,
+            )
+        ]
+    )
+    found = _ground(reply, doc)[0]
+    assert found.participants == []
+    assert found.drops["not_a_participant"] == 1
+
+
+def test_a_side_cut_off_after_a_function_word_is_no_side() -> None:
+    doc = _doc(
+        "Pretendemos facilitar el intercambio entre las fuerzas de seguridad regionales con el fin "
+        "de apoyar la investigación.",
+        "es",
+    )
+    reply = ChunkExtraction(
+        participants=[
+            XParticipant(
+                name=None,
+                role="delegation",
+                affiliation="Fuerzas de seguridad regionales con",
+                sentence=1,
+            )
+        ]
+    )
+    assert _ground(reply, doc)[0].participants == []

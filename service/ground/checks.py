@@ -233,6 +233,18 @@ def _phrase_in(phrase: str, text: str) -> bool:
     return len(needle) >= 8 and fuzz.partial_ratio(needle, hay) >= PHRASE_MATCH
 
 
+def _usable_side(side: str, doc: CleanDocument) -> bool:
+    """A side as the article states it: written there, no document or headline, and no phrase
+    cut off mid-way ("Fuerzas de seguridad regionales con" ends in a function word)."""
+    last = words(side.casefold())[-1:]
+    return (
+        is_stated(side, doc)
+        and not lexicon().agreement_nouns.search(side)
+        and len(side.split()) <= 6
+        and not (last and last[0] in _FUNCTION | _PREPOSITIONS | stop_words(doc.language))
+    )
+
+
 def _has_title_word(text: str) -> bool:
     return any(w in lexicon().title_words for w in words(text.casefold()))
 
@@ -274,8 +286,10 @@ def _is_role(role: str | None, affiliation: str | None) -> bool:
     lex = lexicon()
     if not affiliation and role and _generic(role):
         return False  # "delegation" of nobody
-    text = f"{role or ''} {affiliation or ''}"
-    if not (lex.titles.search(text) or lex.bodies.search(text)):
+    # the title or body word is in the role when there is one: a headline fragment given as a role
+    # ("U.S.-UK Reach Historic Trade") is none, whatever side it comes with
+    text = role or affiliation or ""
+    if not (lex.head_title(text) or lex.bodies.search(text)):
         return False
     return bool(affiliation) or not set(words((role or "").casefold())) <= _CROWD
 
@@ -379,11 +393,7 @@ def check_participant(
         return None
     name, role = split_name(_clean(p.name), _clean(p.role))
     affiliation = _clean(p.affiliation)
-    if affiliation and (
-        not is_stated(affiliation, doc)
-        or lexicon().agreement_nouns.search(affiliation)
-        or len(affiliation.split()) > 6
-    ):
+    if affiliation and not _usable_side(affiliation, doc):
         affiliation = None  # not stated, or a document or headline rather than a side
     if name and role and _generic(role) and not affiliation:
         affiliation, name = name, None  # "Itaipu", role "delegation": a side, not a person
@@ -428,11 +438,7 @@ def check_participant(
         if near or _share_in(role, " ".join(x.text for x in sentences)) < 0.5:
             found.drops["role_not_in_evidence"] += 1
             role = near
-    if affiliation and (
-        not is_stated(affiliation, doc)
-        or lexicon().agreement_nouns.search(affiliation)
-        or len(affiliation.split()) > 6
-    ):
+    if affiliation and not _usable_side(affiliation, doc):
         affiliation = None  # not stated, or a document or headline rather than a side
     if (
         name

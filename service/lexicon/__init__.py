@@ -58,6 +58,7 @@ class Lexicon:
     noun_markers_by_language: dict[str, frozenset[str]]
     verb_endings_by_language: dict[str, tuple[str, ...]]
     meeting_nouns: re.Pattern[str]
+    title_modifiers: frozenset[str]
     definite_markers_by_language: dict[str, frozenset[str]]
     phrase_breaks_by_language: dict[str, frozenset[str]]
 
@@ -65,6 +66,13 @@ class Lexicon:
         """Verbs and relative pronouns of ``language`` and English that end a noun phrase."""
         own = self.phrase_breaks_by_language.get(language, frozenset())
         return own | self.phrase_breaks_by_language.get("en", frozenset())
+
+    def head_title(self, text: str) -> bool:
+        """``text`` holds a title that stands alone ("Secretary", "Minister"), not only a word
+        that qualifies one ("Trade", "Deputy")."""
+        return any(
+            m.group().casefold() not in self.title_modifiers for m in self.titles.finditer(text)
+        )
 
     def definite_markers(self, language: str) -> frozenset[str]:
         """Definite articles and demonstratives of ``language`` and English: a document noun
@@ -118,6 +126,7 @@ _LISTS = (
     "locative",
     "participation",
     "meeting_nouns",
+    "title_modifiers",
 )
 
 
@@ -191,6 +200,7 @@ def lexicon() -> Lexicon:
         noun_markers_by_language=markers,
         verb_endings_by_language=endings,
         meeting_nouns=_words(lists["meeting_nouns"]),
+        title_modifiers=frozenset(w.casefold() for w in lists["title_modifiers"]),
         definite_markers_by_language=definite,
         phrase_breaks_by_language=breaks,
     )
