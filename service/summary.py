@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from service.clean import CleanDocument
-from service.ground.checks import evidence
+from service.ground.base import evidence
 from service.schema import SummarySentence
 from service.text import Sentence
 

@@ -1,4 +1,5 @@
-"""The support checks and the pointing protocol (service/ground/checks.py, status.py)."""
+"""The support checks and the pointing protocol (service/ground/: checks, participants,
+agreements, notes, status)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from service.chunk import Chunk
 from service.clean import CleanDocument, clean_text
 from service.extract import ChunkExtraction, XAgreement, XNote, XParticipant
 from service.ground import ground_chunk, number_sentences, read_status
-from service.ground.checks import document_phrase, head_phrase, is_side
+from service.ground.agreements import document_phrase, head_phrase
+from service.ground.participants import is_side
 from service.text import Sentence, Span
 
 TEXT = (
@@ -265,7 +267,7 @@ def test_a_weak_pick_yields_to_a_sentence_richer_in_context() -> None:
 # --- people found by code, places, stand-ins ---------------------------------------------------
 
 from service.ground import stand_ins  # noqa: E402
-from service.ground.checks import _after_titles, listed_sides, titled_people  # noqa: E402
+from service.ground.participants import _after_titles, listed_sides, titled_people  # noqa: E402
 from service.schema import Participant  # noqa: E402
 
 SIGNING = (
@@ -537,14 +539,14 @@ def test_a_stated_agreement_the_model_listed_is_not_added_twice() -> None:
 
 
 def test_a_document_noun_inside_another_word_is_no_document() -> None:
-    from service.ground.checks import _document_word
+    from service.ground.agreements import _document_word
 
     assert _document_word("memorandum of understanding")
     assert not _document_word("modify accordingly")
 
 
 def test_a_bare_noun_is_read_in_a_sentence_with_irregular_spacing() -> None:
-    from service.ground.checks import _bare_noun
+    from service.ground.agreements import _bare_noun
 
     assert _bare_noun("agreement of the Parties", "upon agreement of the Parties.", "en")
     assert not _bare_noun(
@@ -555,7 +557,7 @@ def test_a_bare_noun_is_read_in_a_sentence_with_irregular_spacing() -> None:
 
 
 def test_context_cues_are_those_of_the_article_language_and_english() -> None:
-    from service.ground.checks import context_classes
+    from service.ground.notes import context_classes
 
     critical = "Such meetings are critical for addressing technological disruptions."
     assert "objection" not in context_classes(critical, "en")  # Portuguese "critic-" is not English
@@ -685,27 +687,32 @@ def test_a_document_seeking_something_states_its_purpose_not_a_proposal(
     assert read_status("signed", sentence) == expected
 
 
-def test_a_reference_back_to_a_deal_takes_its_status_from_the_sentence_before() -> None:
-    doc = _doc(
-        "Norland and Sudria have agreed to a Framework on river trade.\n\n"
-        "This Framework for Cooperation on River Trade seeks to lower fees for barges."
-    )
+@pytest.mark.parametrize(
+    ("cited", "status", "evidence"),
+    [
+        # "This Framework …" refers back: the sentence before states the outcome
+        (
+            "This Framework for Cooperation on River Trade seeks to lower fees for barges.",
+            "agreed_in_principle",
+            ["Norland and Sudria", "This Framework for"],
+        ),
+        # "A Framework …" does not: nothing is borrowed
+        (
+            "A Framework for Cooperation on River Trade could lower fees for barges.",
+            "signed",
+            ["A Framework for Co"],
+        ),
+    ],
+)
+def test_a_reference_back_to_a_deal_takes_its_status_from_the_sentence_before(
+    cited: str, status: str, evidence: list[str]
+) -> None:
+    doc = _doc(f"Norland and Sudria have agreed to a Framework on river trade.\n\n{cited}")
     title = "Framework for Cooperation on River Trade"
     reply = ChunkExtraction(agreements=[XAgreement(title=title, sentences=[2], status="signed")])
     [a] = _ground(reply, doc)[0].agreements
-    assert a.status == "agreed_in_principle"
-    assert [e.quote[:18] for e in a.evidence] == ["Norland and Sudria", "This Framework for"]
-
-
-def test_no_status_is_borrowed_without_a_reference_back() -> None:
-    doc = _doc(
-        "Norland and Sudria have agreed to a Framework on river trade.\n\n"
-        "A Framework for Cooperation on River Trade could lower fees for barges."
-    )
-    title = "Framework for Cooperation on River Trade"
-    reply = ChunkExtraction(agreements=[XAgreement(title=title, sentences=[2], status="signed")])
-    [a] = _ground(reply, doc)[0].agreements
-    assert a.status == "signed" and len(a.evidence) == 1
+    assert a.status == status
+    assert [e.quote[:18] for e in a.evidence] == evidence
 
 
 @pytest.mark.parametrize(

@@ -1,13 +1,11 @@
-"""Grounding, as one stage: locating text in the source and the named support checks."""
+"""Grounding, as one stage: locating text in the source and the named support checks.
 
-from service.ground.checks import (
-    Found,
-    Numbered,
-    ground_chunk,
-    number_sentences,
-    render_numbered,
-    stand_ins,
-)
+``base`` (numbered sentences, ``Found``, evidence, shared word tests), ``participants``,
+``agreements`` (with ``status``), ``notes``, and ``checks``, which runs them on one chunk.
+"""
+
+from service.ground.base import Found, Numbered, number_sentences, render_numbered
+from service.ground.checks import ground_chunk
 from service.ground.locate import (
     foreign_script,
     is_stated,
@@ -17,6 +15,7 @@ from service.ground.locate import (
     unsupported_names,
     unsupported_numbers,
 )
+from service.ground.participants import stand_ins
 from service.ground.status import read_status
 
 __all__ = [

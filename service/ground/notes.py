@@ -1,0 +1,55 @@
+"""Geopolitical notes: the sentences a foreign desk would flag, ranked by context."""
+
+from __future__ import annotations
+
+from service.extract import ChunkExtraction
+from service.ground.base import Found, Numbered
+from service.lexicon import lexicon
+from service.text import Sentence
+
+MAX_NOTES = 4
+
+
+# A note candidate needs this score: two kinds of context, or one and a country or the model's pick.
+NOTE_MIN_SCORE = 2
+
+
+def context_classes(text: str, language: str | None = None) -> list[str]:
+    """The kinds of foreign-desk context (lexicon ``context``) a sentence mentions: with a
+    language, by the cue words of that language and English only."""
+    kinds = lexicon().context if language is None else lexicon().context_in(language)
+    return [k for k, rx in kinds.items() if rx.search(text)]
+
+
+def rank_notes(
+    reply: ChunkExtraction, numbered: Numbered, found: Found, language: str
+) -> list[Sentence]:
+    """The sentences a foreign desk would flag: the model's picks and code's candidates, ranked.
+
+    A candidate is an owned sentence whose words mention context (lexicon ``context``: objections,
+    sovereignty, diplomatic status, sanctions, rivalry, alliances, security, stability). Each is
+    scored by the kinds of context it mentions, plus one when it names a country or region (a
+    note is about someone) and one when the model picked it; the best ``MAX_NOTES`` are kept, in
+    article order. A pick with no context cue at all is dropped (``note_without_context``).
+    """
+    picked: list[Sentence] = []
+    for n in dict.fromkeys(x.sentence for x in reply.notes):
+        s = numbered.get(n)
+        if s is None:
+            found.drops["bad_sentence"] += 1
+        elif not context_classes(s.text, language):
+            found.drops["note_without_context"] += 1
+        elif numbered.owns(s):
+            picked.append(s)
+    territories = lexicon().territories
+
+    def score(s: Sentence) -> int:
+        kinds = len(context_classes(s.text, language))
+        return kinds + bool(territories.search(s.text)) + (s in picked) if kinds else 0
+
+    scored = [(score(s), s) for s in numbered.items if numbered.owns(s)]
+    ranked = sorted(
+        ((k, s) for k, s in scored if k >= NOTE_MIN_SCORE), key=lambda x: (-x[0], x[1].span.start)
+    )
+    best = [s for _, s in ranked[:MAX_NOTES]]
+    return sorted(best, key=lambda s: s.span.start)
