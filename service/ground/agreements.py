@@ -117,13 +117,12 @@ def _complement(tokens: list[re.Match[str]], breaks: frozenset[str]) -> list[re.
                 break
         elif out and word.casefold() in breaks:
             break
-        elif out and word.casefold() in _CONJUNCTIONS and not _joins_a_noun(tokens[i + 1 :]):
+        elif (
+            out and word.casefold() in lexicon().conjunctions and not _joins_a_noun(tokens[i + 1 :])
+        ):
             break  # "for signature and undertake their …": a second verb, not a second noun
         out.append(t)
     return out
-
-
-_CONJUNCTIONS = frozenset("and or e ou y und oder et i lub".split())
 
 
 def _joins_a_noun(rest: list[re.Match[str]]) -> bool:

@@ -59,6 +59,7 @@ class Lexicon:
     verb_endings_by_language: dict[str, tuple[str, ...]]
     meeting_nouns: re.Pattern[str]
     title_modifiers: frozenset[str]
+    conjunctions: frozenset[str]
     definite_markers_by_language: dict[str, frozenset[str]]
     phrase_breaks_by_language: dict[str, frozenset[str]]
 
@@ -127,6 +128,7 @@ _LISTS = (
     "participation",
     "meeting_nouns",
     "title_modifiers",
+    "conjunctions",
 )
 
 
@@ -201,6 +203,7 @@ def lexicon() -> Lexicon:
         verb_endings_by_language=endings,
         meeting_nouns=_words(lists["meeting_nouns"]),
         title_modifiers=frozenset(w.casefold() for w in lists["title_modifiers"]),
+        conjunctions=frozenset(w.casefold() for w in lists["conjunctions"]),
         definite_markers_by_language=definite,
         phrase_breaks_by_language=breaks,
     )
