@@ -10,7 +10,7 @@ ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 # Dependencies first (their own layer): every pin and every file's sha256 from the lock.
 COPY requirements-runtime.lock ./
-RUN pip install --require-hashes -r requirements-runtime.lock
+RUN pip install --no-deps --require-hashes -r requirements-runtime.lock && pip check
 COPY pyproject.toml README.md ./
 COPY service ./service
 COPY prompts ./prompts

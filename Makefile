@@ -9,7 +9,9 @@ GOLD_SHARED ?= ../shared/evals/gold
 .PHONY: install demo test test-fast eval-gate eval-live lint browser-deps lock lock-check audit
 
 # Installs come from the hashed lock (every package pinned, every file's sha256 checked), then the
-# project itself without dependencies. scripts/check_lock.py stops first when pyproject.toml has
+# project itself without dependencies. The lock is complete, so pip resolves nothing (--no-deps: a
+# dependency's extra such as justext's lxml[html_clean] cannot pull a newer unpinned release from
+# the index) and `pip check` then proves every installed package's requirements are met. scripts/check_lock.py stops first when pyproject.toml has
 # dependencies the lock does not cover (run `make lock`).
 LOCK := requirements.lock
 RUNTIME_LOCK := requirements-runtime.lock
@@ -19,8 +21,9 @@ PIP_COMPILE := $(BIN)/pip-compile --quiet --allow-unsafe --generate-hashes --no-
 $(BIN)/.installed: pyproject.toml $(LOCK)
 	$(PY) -m venv $(VENV)
 	$(BIN)/python scripts/check_lock.py
-	$(BIN)/pip install -q --require-hashes -r $(LOCK)
+	$(BIN)/pip install -q --no-deps --require-hashes -r $(LOCK)
 	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
+	$(BIN)/pip check
 	touch $@
 
 install: $(BIN)/.installed

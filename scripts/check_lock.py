@@ -7,7 +7,7 @@ version its specifier allows, and list no direct dependency pyproject no longer 
 annotates direct ones ``# via newsroom-summariser (pyproject.toml)``).
 ``requirements-runtime.lock`` (``.[local]``, the Dockerfile's) must do the same for the core and
 ``local`` dependencies and pin every package at the same version as ``requirements.lock``.
-Whether the transitive pins are complete is checked by ``pip install --require-hashes`` itself.
+Whether the transitive pins are complete is checked by ``pip check`` after the ``--no-deps`` install.
 Fix a failure with ``make lock``. Runs in a bare venv: only the standard library and packaging
 (pip's vendored copy when packaging is not installed).
 """
