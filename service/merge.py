@@ -133,21 +133,23 @@ def merge_agreements(items: list[Agreement], language: str = "en") -> list[Agree
         else:
             groups.append([item])
     titled = {id(g): list(g) for g in groups}  # the members each group's title is chosen from
-    for group in sorted(groups, key=_first_start):
+    # in order of first evidence; a tie (two titles read from one sentence) keeps the model's
+    # order, so "o acordo prevê" stated in the sentence that names the deal still refers back
+    order = sorted(groups, key=_first_start)
+    for at, group in enumerate(order):
         head = _referring_noun(group, language)
         if head is None:
             continue
         earlier = [
             g
-            for g in groups
-            if g is not group
-            and _first_start(g) < _first_start(group)
+            for g in order[:at]
+            if any(g is kept for kept in groups)
             and any(_has_noun(a.title, head) for a in titled[id(g)])
             and _parties_within(group, g)
         ]
         if len(earlier) == 1:  # one deal it can mean; with two, the reference is ambiguous
             earlier[0].extend(group)
-            groups.remove(group)
+            groups[:] = [g for g in groups if g is not group]
     return [_merge_agreement_group(g, titled[id(g)]) for g in groups]
 
 

@@ -298,6 +298,27 @@ def test_a_reference_back_joins_the_one_deal_named_before_and_takes_its_title() 
     assert starts(merged) == [[0, 100, 200]]
 
 
+def test_a_reference_read_from_the_sentence_that_names_the_deal_still_joins_it() -> None:
+    # the model gave two titles for one sentence ("o acordo fechado ... prevê"): same first
+    # evidence, so order of first evidence ties and the deal listed first is the one named
+    named = "acordo fechado entre Brasil e Chile para troca de gás"
+    sentence = f"Lula disse que o {named} prevê troca de gás."
+    merged = merge_agreements(
+        [
+            Agreement(title=named, status="signed", evidence=quoted(0, sentence)),
+            Agreement(title="acordo prevê", status="signed", evidence=quoted(0, sentence)),
+            Agreement(
+                title="acordo criará confiança",
+                status="signed",
+                evidence=quoted(200, "O governo acredita que o acordo criará confiança."),
+            ),
+        ],
+        "pt",
+    )
+    assert [a.title for a in merged] == [named]
+    assert starts(merged) == [[0, 200]]
+
+
 @pytest.mark.parametrize(
     ("later_title", "later_quote", "later_parties"),
     [
