@@ -696,9 +696,9 @@ def test_a_document_seeking_something_states_its_purpose_not_a_proposal(
             "agreed_in_principle",
             ["Norland and Sudria", "This Framework for"],
         ),
-        # "A Framework …" does not: nothing is borrowed
+        # a cue in the cited sentence itself: nothing is borrowed
         (
-            "A Framework for Cooperation on River Trade could lower fees for barges.",
+            "A Framework for Cooperation on River Trade was signed to lower fees for barges.",
             "signed",
             ["A Framework for Co"],
         ),
@@ -713,6 +713,25 @@ def test_a_reference_back_to_a_deal_takes_its_status_from_the_sentence_before(
     [a] = _ground(reply, doc)[0].agreements
     assert a.status == status
     assert [e.quote[:18] for e in a.evidence] == evidence
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # an indefinite mention borrows no outcome and states none
+        "A Framework for Cooperation on River Trade could lower fees for barges.",
+        # a deal the declaration builds on: named, nothing happens to it
+        "This Declaration builds on the Framework for Cooperation on River Trade.",
+        "Pelo Framework for Cooperation on River Trade, a energia é dividida igualmente.",
+    ],
+)
+def test_an_agreement_the_article_only_names_is_background_and_dropped(sentence: str) -> None:
+    doc = _doc(f"Ministers of Norland and Sudria met in Tarn on river trade.\n\n{sentence}")
+    title = "Framework for Cooperation on River Trade"
+    reply = ChunkExtraction(agreements=[XAgreement(title=title, sentences=[2], status="signed")])
+    found = _ground(reply, doc)[0]
+    assert found.agreements == []
+    assert found.drops["no_outcome"] == 1
 
 
 @pytest.mark.parametrize(

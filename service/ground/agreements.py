@@ -197,6 +197,12 @@ def check_agreement(
         if stating is not None:
             sentences = [*sentences, stating][:MAX_AGREEMENT_SENTENCES]
             text = " ".join(x.text for x in sentences)
+    if grounded and not cues(text, title) and not _is_headline(sentences, doc):
+        # Named, but nothing happens to it in the article ("… builds on the Global Compact on
+        # Refugees", "Under the Itaipu treaty, energy is split …"): background, not a reported
+        # agreement. The article that is the document (its headline) states itself.
+        found.drops["no_outcome"] += 1
+        return None
     status = read_status(a.status, text, title)
     if status == "signed" and not cues(text, title) and _is_headline(sentences, doc):
         # The article is the document its headline names: signed when it closes with a signing
