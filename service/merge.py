@@ -226,8 +226,11 @@ def merge_names(names: Iterable[str]) -> list[str]:
 def merge_topics(topics: Iterable[str], limit: int = 12, extra: Iterable[str] = ()) -> list[str]:
     """The chunks' topics, most frequent first, near-duplicates merged; then ``extra`` (the
     article's key terms found by code) up to ``limit``, each unless a topic already holds it
-    ("critical minerals" holds "minerals") or it holds a topic."""
-    merged = _merge_topic_list(topics, limit)
+    ("critical minerals" holds "minerals") or it holds a topic. A country or region ("Brazil",
+    "Europe") is no topic."""
+    # a country or region is a party or a place, not a subject the article covers
+    territories = lexicon().territories
+    merged = _merge_topic_list((t for t in topics if not territories.fullmatch(t.strip())), limit)
     keys = [key(t).rstrip("s") for t in merged]
     for term in extra:
         if len(merged) >= limit:

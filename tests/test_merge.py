@@ -486,3 +486,8 @@ def test_key_terms_fill_the_topics_after_the_models_without_repeating_them() -> 
         extra=["minerals", "tariff", "beef", "soybeans", "ethanol"],
     )
     assert merged == ["critical minerals", "tariffs", "beef", "soybeans"]
+
+
+def test_a_country_or_region_is_no_topic() -> None:
+    merged = merge_topics(["Brazil", "Itaipu energy", "Paraguai", "Europe", "border trade"])
+    assert merged == ["Itaipu energy", "border trade"]
