@@ -308,6 +308,31 @@ async def test_summary_is_whole_article_sentences_lead_first(
     assert result.summary == " ".join(s.text for s in sentences)
 
 
+async def test_one_call_prompt_asks_each_chunk_once_and_keeps_the_three_call_answers(
+    openai_mock: GuardedRouter, seed_text: str
+) -> None:
+    three, one = ScriptedModel(), ScriptedModel()
+    by_three = await _run(openai_mock, three, ArticleInput(text=seed_text))
+    by_one = await _run(openai_mock, one, ArticleInput(text=seed_text), extract_prompt="extract@7")
+
+    assert [a.fields for a in three.asked] == [
+        ["participants"],
+        ["agreements"],
+        ["event", "notes", "summary", "topics"],
+    ]
+    assert [a.fields for a in one.asked] == [
+        ["agreements", "event", "notes", "participants", "summary", "topics"]
+    ]
+    # the same numbered chunk, sent once instead of three times
+    assert one.asked[0].sentences == three.asked[0].sentences
+    assert by_one.meta.prompt_versions["extract"] == "extract@7"
+    # the same replies give the same grounded summary: only the asking changed
+    skip = {"meta"}
+    assert by_one.model_dump(exclude=skip) == by_three.model_dump(exclude=skip)
+    assert by_one.meta.llm_calls == 1 and by_three.meta.llm_calls == 3
+    assert by_one.meta.dropped_items == by_three.meta.dropped_items
+
+
 async def test_retired_quote_protocol_prompt_is_refused(
     openai_mock: GuardedRouter, seed_text: str
 ) -> None:
