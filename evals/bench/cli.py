@@ -170,7 +170,11 @@ async def _bench(options: dict[str, Any], fake: Any, log: Any) -> Any:
             ],
             "scores": measure.scores(results, inputs),
             "overhead": overhead,
-            "scaling": measure.scaling_rows(results, {i.id for i in longs}),
+            "scaling": measure.scaling_rows(
+                results,
+                {i.id for i in longs},
+                measure.template_tokens(settings) if isinstance(settings, Settings) else None,
+            ),
             "concurrency": concurrency,
             "server": server,
             "embedded": embedded,

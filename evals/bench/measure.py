@@ -159,10 +159,43 @@ async def overhead(approach: PipelineApproach, item: BenchInput, repeats: int) -
 # --- scaling and concurrency ----------------------------------------------------------------------
 
 
-def scaling_rows(results: list[RunResult], long_ids: set[str]) -> list[dict[str, Any]]:
+# The issue-11 token budget: prompt tokens at most this many times the article's own tokens, plus
+# the fixed template (system, instructions, empty hints) once per call.
+PROMPT_BUDGET_FACTOR = 1.25
+
+
+def template_tokens(settings: Settings) -> float:
+    """Tokens of the extract prompt's fixed part per call: each pass rendered with an empty
+    article and empty hints, counted as the fake model counts a request (content + 4 per
+    message); the mean over the passes."""
+    from service.prompts import load_prompt
+    from service.tokens import count_tokens
+
+    prompt = load_prompt(settings.prompts_dir, settings.extract_prompt)
+    empty = dict.fromkeys(("people", "context_hints", "terms"), "none found")
+    sizes = [
+        sum(count_tokens(m["content"]) + 4 for m in messages)
+        for messages in (
+            prompt.render_pass(step, extra=empty, title="(none)", part="1 of 1", article="")
+            for step in prompt.passes
+        )
+    ]
+    return statistics.mean(sizes) if sizes else 0.0
+
+
+def scaling_rows(
+    results: list[RunResult], long_ids: set[str], template: float | None = None
+) -> list[dict[str, Any]]:
+    """Tokens and time per long input; for the pipeline (with ``template``, the extract prompt's
+    fixed tokens per call) also its prompt-token budget and whether it stays within it."""
     rows = []
     for r in results:
         if r.input_id in long_ids:
+            budget = (
+                round(PROMPT_BUDGET_FACTOR * r.article_tokens + r.calls * template)
+                if template is not None and r.approach == "pipeline"
+                else None
+            )
             rows.append(
                 {
                     "approach": r.approach,
@@ -178,6 +211,8 @@ def scaling_rows(results: list[RunResult], long_ids: set[str]) -> list[dict[str,
                     else None,
                     "wall_ms": round(r.wall_ms, 2),
                     "llm_ms": round(r.llm_ms, 2),
+                    "prompt_budget": budget,
+                    "within_budget": None if budget is None else r.prompt_tokens <= budget,
                 }
             )
     return sorted(rows, key=lambda row: (row["approach"], row["article_tokens"]))

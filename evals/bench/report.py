@@ -73,6 +73,9 @@ class Scaling(BaseModel):
     prompt_per_article_token: float | None
     wall_ms: float
     llm_ms: float
+    # pipeline only: 1.25 × article tokens + the extract prompt's fixed tokens per call
+    prompt_budget: int | None = None
+    within_budget: bool | None = None
 
 
 class ConcurrencyRun(BaseModel):
@@ -208,13 +211,18 @@ def render_markdown(report: BenchReport) -> str:
             "## Scaling with article length",
             "",
             "| approach | article tokens | chunks | calls | prompt tokens | prompt / article | "
-            "completion | wall ms | status |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "budget (1.25× article + template per call) | completion | wall ms | status |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for s in report.scaling:
+            budget = (
+                "–"
+                if s.prompt_budget is None
+                else f"{s.prompt_budget:,} ({'within' if s.within_budget else 'over'})"
+            )
             lines.append(
                 f"| {s.approach} | {s.article_tokens:,} | {s.chunks} | {s.calls} | "
-                f"{s.prompt_tokens:,} | {_f(s.prompt_per_article_token)} | "
+                f"{s.prompt_tokens:,} | {_f(s.prompt_per_article_token)} | {budget} | "
                 f"{s.completion_tokens:,} | {s.wall_ms:.1f} | {s.status} |"
             )
         lines.append("")

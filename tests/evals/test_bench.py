@@ -75,3 +75,26 @@ def test_short_fake_llm_bench_completes_and_its_json_validates(tmp_path: Path) -
     assert {r.approach for r in report.rows} >= {"pipeline", "single"}
     assert (out / "bench.md").read_text().startswith("# summarise bench")
     assert (out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_prompt_budget_counts_the_template_once_per_call() -> None:
+    from evals.bench.approaches import RunResult
+    from evals.bench.measure import scaling_rows, template_tokens
+    from service.config import Settings
+
+    three = template_tokens(Settings(extract_prompt="extract@4"))
+    one = template_tokens(Settings(extract_prompt="extract@7"))
+    # one call asks all three questions: its fixed part is larger than one pass's, smaller than
+    # three passes' (the system prompt and the article's heading are sent once)
+    assert three < one < 3 * three
+
+    def row(prompt_tokens: int) -> dict:
+        result = RunResult("pipeline", "long", 1000, "ok", calls=2, prompt_tokens=prompt_tokens)
+        [out] = scaling_rows([result], {"long"}, template=500.0)
+        return out
+
+    assert row(2250)["prompt_budget"] == 2250 and row(2250)["within_budget"] is True
+    assert row(2251)["within_budget"] is False
+    langchain = RunResult("langchain", "long", 1000, "ok", calls=2, prompt_tokens=9)
+    [out] = scaling_rows([langchain], {"long"}, template=500.0)
+    assert out["prompt_budget"] is None and out["within_budget"] is None
