@@ -12,6 +12,7 @@ from service.extract import ChunkExtraction, XAgreement, XNote, XParticipant
 from service.ground import ground_chunk, number_sentences, read_status
 from service.ground.agreements import document_phrase, head_phrase
 from service.ground.participants import is_side
+from service.merge import merge_participants
 from service.text import Sentence, Span
 
 TEXT = (
@@ -326,6 +327,47 @@ def test_a_side_written_beside_the_name_wins_over_a_guessed_one() -> None:
     )
     [p] = _ground(reply, doc)[0].participants
     assert p.affiliation == "Malaysia"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "name", "side"),
+    [
+        (
+            "O presidente da Venezuela, Hugo Chávez, disse hoje que a missão fracassou.",
+            "pt",
+            "Hugo Chávez",
+            "Venezuela",
+        ),
+        (
+            "Later the Prime Minister of Malaysia, Anwar Ibrahim, opened the talks.",
+            "en",
+            "Anwar Ibrahim",
+            "Malaysia",
+        ),
+        (
+            "Venezuela's President Hugo Chávez said the mission had failed.",
+            "en",
+            "Hugo Chávez",
+            "Venezuela",
+        ),
+    ],
+)
+def test_the_country_of_the_title_written_before_the_name_is_the_side(
+    sentence: str, language: str, name: str, side: str
+) -> None:
+    doc = _doc(f"Talks ended in Caracas.\n\n{sentence}", language)
+    reply = ChunkExtraction(
+        participants=[
+            XParticipant(name=name, role="president", sentence=2),
+            XParticipant(name=None, role="government", affiliation=side, sentence=2),
+        ]
+    )
+    found = _ground(reply, doc)[0]
+    person = next(p for p in found.participants if p.name == name)
+    assert person.affiliation == side
+    # the government stand-in is now redundant: the side is named by its president
+    kept, _ = stand_ins(merge_participants(found.participants))
+    assert [(p.name, p.affiliation) for p in kept] == [(name, side)]
 
 
 def test_a_name_cited_with_the_wrong_sentence_gets_the_sentence_that_names_it() -> None:

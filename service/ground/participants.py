@@ -463,10 +463,41 @@ def _side_beside(name: str, role: str | None, s: Sentence) -> str | None:
     after = s.text[at + len(name) : at + len(name) + 60]
     of = _OF_SIDE.match(after)
     named = lex.territories.match(after, of.end()) if of else None
-    return named.group() if named else None
+    if named:
+        return named.group()
+    return _side_before(s.text[max(0, at - 80) : at])
 
 
 _OF_SIDE = re.compile(r"\s*,?\s*(?:of|from|de|do|da|del|du|von|z)\s+(?:the\s+)?", re.I)
+# "… the President of Venezuela, Hugo Chávez", "o presidente da Venezuela, Hugo Chávez": a title,
+# its country, a comma, then the name; "Venezuela's President Hugo Chávez": the country owns it.
+_TITLE_OF_SIDE = re.compile(
+    r"(?P<title>[^\W\d_][\w-]*(?:\s+[^\W\d_][\w-]*){0,3})\s+"
+    r"(?:of|from|de|do|da|del|du|von|z)\s+(?:the\s+|la\s+|el\s+)?"
+    r"(?P<side>[^,;:()]{2,40}?)\s*,\s*$",
+    re.I,
+)
+_SIDE_OWNS = re.compile(
+    r"(?P<side>[^\W\d_][^,;:()'’]{1,40}?)['’]s\s+"
+    r"(?P<title>[^\W\d_][\w-]*(?:\s+[^\W\d_][\w-]*){0,3})\s+$"
+)
+
+
+def _side_before(before: str) -> str | None:
+    """The country of a title written right before a name: "the President of Venezuela, " or
+    "Venezuela's President " (``before`` ends where the name starts); ``None`` when the words
+    are not a title of a country."""
+    lex = lexicon()
+    for rx in (_TITLE_OF_SIDE, _SIDE_OWNS):
+        m = rx.search(before)
+        if m is None:
+            continue
+        side = m.group("side").strip()
+        if lex.territories.fullmatch(side) and any(
+            has_title_word(w) for w in m.group("title").split()
+        ):
+            return side
+    return None
 
 
 def _title_beside(name: str, s: Sentence) -> str | None:
