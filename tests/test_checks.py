@@ -169,7 +169,7 @@ def test_a_side_is_a_country_a_body_or_an_acronym(text: str, side: bool) -> None
 def test_a_delegation_of_something_that_is_no_side_is_dropped() -> None:
     doc = _doc(
         "Promover vías regulares de migración.\n\n"
-        "La delegación de Chile presentó el plan de trabajo conjunto."
+        "La delegación de Chile participó en la reunión de trabajo."
     )
     reply = ChunkExtraction(
         participants=[
@@ -368,6 +368,30 @@ def test_the_country_of_the_title_written_before_the_name_is_the_side(
     # the government stand-in is now redundant: the side is named by its president
     kept, _ = stand_ins(merge_participants(found.participants))
     assert [(p.name, p.affiliation) for p in kept] == [(name, side)]
+
+
+def test_a_side_stands_in_only_where_the_article_says_it_took_part() -> None:
+    doc = _doc(
+        "Lula e Lugo assinaram hoje o acordo da ponte.\n\n"
+        "O Uruguai manifestou interesse em comprar a energia.\n\n"
+        "Emmanuel é filho de uma refém das FARC.\n\n"
+        "Fracassaram as negociações com as FARC para o resgate.",
+        "pt",
+    )
+    reply = ChunkExtraction(
+        participants=[
+            XParticipant(name=None, role="delegation", affiliation="Uruguai", sentence=2),
+            XParticipant(name=None, role="delegation", affiliation="FARC", sentence=3),
+        ]
+    )
+    found = _ground(reply, doc)[0]
+    [farc] = found.participants
+    assert farc.affiliation == "FARC"
+    # cited where the FARC are only mentioned: re-pointed at the sentence of the talks
+    assert [e.quote for e in farc.evidence] == [
+        "Fracassaram as negociações com as FARC para o resgate."
+    ]
+    assert found.drops["side_not_taking_part"] == 1  # Uruguay only showed interest
 
 
 def test_a_name_cited_with_the_wrong_sentence_gets_the_sentence_that_names_it() -> None:

@@ -298,6 +298,23 @@ def check_participant(
     if not name and role and _generic(role) and not (affiliation and is_side(affiliation)):
         found.drops["not_a_side"] += 1  # "delegation" of a verb, a slogan or a headline word
         return None
+    if not name and role and _generic(role) and affiliation:
+        # A side stands in only where the article says it took part: the cited sentence, else
+        # the chunk's first sentence that writes the side with a participation word ("o Uruguai
+        # manifestou interesse" is no taking part; "as negociações com as FARC" is).
+        taking = [s, *(x for x in numbered.items if x is not s and numbered.owns(x))]
+        took = next(
+            (
+                x
+                for x in taking
+                if _side_in(affiliation, x.text) and lexicon().participation.search(x.text)
+            ),
+            None,
+        )
+        if took is None:
+            found.drops["side_not_taking_part"] += 1
+            return None
+        sentences = [took]
     return Participant(
         name=name,
         role=role,
