@@ -373,3 +373,64 @@ def key_terms(text: str, language: str, limit: int = 16) -> list[Term]:
         if len(out) == limit:
             break
     return out
+
+
+# Words that may join the capitalised words of a meeting's name ("Summit of the Americas",
+# "Cumbre de las Américas", "Cúpula do Mercosul"); any language the lexicon covers.
+_NAME_JOINERS = frozenset(
+    "of the on for and de del la las los el do da dos das e y et du des der die das für und".split()
+)
+# a word, with the dots of an abbreviation ("U.S.–Taiwan") but not a sentence's full stop
+_LIST_JOINERS = frozenset("and e y et und &".split())
+_NAME_TOKEN = re.compile(r"[^\W\d_](?:[\w’'–-]|\.(?=[\w–-])|(?<=\b[A-Z])\.)*|\d+(?:st|nd|rd|th)?")
+
+
+def named_meeting(text: str) -> str | None:
+    """The meeting the article names most often by a proper name: a capitalised meeting noun of
+    any language (lexicon ``meeting_nouns``: "Dialogue", "Cumbre", "Gipfel") with the capitalised
+    words and joiners around it ("U.S.–Taiwan Economic Prosperity Partnership Dialogue", "Ninth
+    Summit of the Americas"); at least two capitalised words. Ties go to the first written; None
+    when the article names no meeting."""
+    nouns = lexicon().meeting_nouns
+    tokens = list(_NAME_TOKEN.finditer(text))
+    counts: dict[str, int] = {}
+    first: dict[str, int] = {}
+    forms: dict[str, str] = {}
+
+    def capital(i: int) -> bool:
+        return tokens[i].group()[0].isupper()
+
+    def adjacent(i: int, j: int) -> bool:  # only spaces between tokens i < j
+        return not text[tokens[i].end() : tokens[j].start()].strip()
+
+    for i, tok in enumerate(tokens):
+        if not capital(i) or not nouns.fullmatch(tok.group()):
+            continue
+        lo = i
+        j = i - 1  # leftwards over capitalised words and "and" ("Economic and Trade Meeting"),
+        while j >= 0 and adjacent(j, j + 1):  # not over "on" into a title ("Statement on …")
+            word = tokens[j].group()
+            if capital(j):
+                lo = j
+            elif not (word.casefold() in _LIST_JOINERS and j > 0 and capital(j - 1)):
+                break
+            j -= 1
+        hi = i
+        j = i + 1
+        while j < len(tokens) and adjacent(j - 1, j):
+            if capital(j):
+                hi = j
+            elif tokens[j].group().casefold() not in _NAME_JOINERS:
+                break
+            j += 1
+        words = [t.group() for t in tokens[lo : hi + 1]]
+        if sum(w[0].isupper() for w in words) < 2:
+            continue
+        name = text[tokens[lo].start() : tokens[hi].end()]
+        k = " ".join(name.casefold().split())
+        counts[k] = counts.get(k, 0) + 1
+        first.setdefault(k, tokens[lo].start())
+        forms.setdefault(k, " ".join(name.split()))
+    if not counts:
+        return None
+    return forms[min(counts, key=lambda k: (-counts[k], first[k]))]

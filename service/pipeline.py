@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import py3langid
 
 from service import merge
-from service.candidates import Mention, Term, key_terms, people, titles
+from service.candidates import Mention, Term, key_terms, named_meeting, people, titles
 from service.chunk import Chunk, chunk_text
 from service.clean import CleanDocument, load_article
 from service.config import Settings
@@ -35,7 +35,7 @@ from service.ground import (
 from service.lexicon import lexicon
 from service.llm.base import LLM, Message, Usage
 from service.prompts import PromptTemplate, load_prompt
-from service.schema import ArticleInput, FailedRange, Meta, StructuredSummary
+from service.schema import ArticleInput, Event, FailedRange, Meta, StructuredSummary
 from service.summary import extractive_summary
 from service.tokens import count_tokens
 
@@ -235,6 +235,19 @@ async def _extract(
     )
 
 
+def _named_event(event: Event | None, doc: CleanDocument) -> Event | None:
+    """The event, named by the meeting the article names most often when the model gave no name
+    or a generic one ("meeting", "high-level forum": fewer than two capitalised words)."""
+    if event is not None and event.name and sum(w[:1].isupper() for w in event.name.split()) >= 2:
+        return event
+    name = named_meeting(doc.view.text)
+    if name is None:
+        return event
+    if event is None:
+        return Event(name=name)
+    return event.model_copy(update={"name": name})
+
+
 def _reduce(
     found: list[Found],
     doc: CleanDocument,
@@ -266,7 +279,7 @@ def _reduce(
             (t for f in found for t in f.topics), extra=[t.text for t in terms]
         ),
         geopolitical_notes=merge.merge_notes([n for f in found for n in f.notes]),
-        event=merge.merge_events(f.event for f in found),
+        event=_named_event(merge.merge_events(f.event for f in found), doc),
         language=doc.language,
         source_text=doc.source_text if doc.input_format == "html" else None,
         meta=Meta(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from service import candidates
-from service.candidates import people, titles
+from service.candidates import named_meeting, people, titles
 from service.clean import clean_text
 
 
@@ -127,4 +127,34 @@ def test_portuguese_key_terms_take_the_noun_before_its_adjective() -> None:
 
 
 def test_a_word_seen_once_or_only_capitalised_is_no_key_term() -> None:
-    assert candidates.key_terms("The Summit opened. The Summit closed. The uranium left.", "en") == []
+    assert (
+        candidates.key_terms("The Summit opened. The Summit closed. The uranium left.", "en") == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        (
+            "The sixth round was known as the U.S.–Taiwan Economic Prosperity Partnership "
+            "Dialogue. The Dialogue ended on Friday.",
+            "U.S.–Taiwan Economic Prosperity Partnership Dialogue",
+        ),
+        (
+            "Leaders met at the Ninth Summit of the Americas. The Ninth Summit of the Americas "
+            "adopted a declaration, said the Joint Statement on U.S.-China Economic and Trade "
+            "Meeting.",
+            "Ninth Summit of the Americas",
+        ),
+        # joiners inside, not over "on" into a document's title
+        (
+            "Joint Statement on U.S.-China Economic and Trade Meeting in Geneva",
+            "U.S.-China Economic and Trade Meeting",
+        ),
+        ("Os presidentes chegaram à Cúpula do Mercosul em Assunção.", "Cúpula do Mercosul"),
+        # a lowercase meeting noun, or a capitalised one alone, names no meeting
+        ("The ministers held a meeting in Vilnius. Meeting ended late.", None),
+    ],
+)
+def test_the_meeting_the_article_names_most_often(text: str, name: str | None) -> None:
+    assert named_meeting(text) == name

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from openai_fakes import GuardedRouter, chat_reply, mock_settings
-from seed_replies import Asked, ScriptedModel, invalid_json
+from seed_replies import SEED_ITEMS, Asked, ScriptedModel, invalid_json
 
 from service.chunk import chunk_text
 from service.clean import clean_text
@@ -331,6 +331,23 @@ async def test_one_call_prompt_asks_each_chunk_once_and_keeps_the_three_call_ans
     assert by_one.model_dump(exclude=skip) == by_three.model_dump(exclude=skip)
     assert by_one.meta.llm_calls == 1 and by_three.meta.llm_calls == 3
     assert by_one.meta.dropped_items == by_three.meta.dropped_items
+
+
+@pytest.mark.parametrize("given", ["high-level forum", None])
+async def test_a_generic_or_missing_event_name_becomes_the_meeting_the_article_names(
+    openai_mock: GuardedRouter, seed_text: str, given: str | None
+) -> None:
+    event = {
+        "anchor": "Economic Prosperity Partnership Dialogue",
+        "name": given,
+        "date": None,
+        "place": "Washington",
+    }
+    model = ScriptedModel(items={**SEED_ITEMS, "event": [event]})
+    result = await _run(openai_mock, model, ArticleInput(text=seed_text))
+    assert result.event is not None
+    assert result.event.name == "U.S.–Taiwan Economic Prosperity Partnership Dialogue"
+    assert result.event.place == "Washington"
 
 
 async def test_retired_quote_protocol_prompt_is_refused(
