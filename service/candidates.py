@@ -378,10 +378,11 @@ def key_terms(text: str, language: str, limit: int = 16) -> list[Term]:
 # Words that may join the capitalised words of a meeting's name ("Summit of the Americas",
 # "Cumbre de las Américas", "Cúpula do Mercosul"); any language the lexicon covers.
 _NAME_JOINERS = frozenset(
-    "of the on for and de del la las los el do da dos das e y et du des der die das für und".split()
+    "of the on for and de del la las los el do da dos das e y et du des der die für und".split()
 )
-# a word, with the dots of an abbreviation ("U.S.–Taiwan") but not a sentence's full stop
+# Words that join a list of names and may stand left of the meeting noun ("Economic and Trade …").
 _LIST_JOINERS = frozenset("and e y et und &".split())
+# a word, with the dots of an abbreviation ("U.S.–Taiwan") but not a sentence's full stop
 _NAME_TOKEN = re.compile(r"[^\W\d_](?:[\w’'–-]|\.(?=[\w–-])|(?<=\b[A-Z])\.)*|\d+(?:st|nd|rd|th)?")
 
 
