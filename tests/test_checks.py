@@ -12,6 +12,7 @@ from service.extract import ChunkExtraction, XAgreement, XNote, XParticipant
 from service.ground import ground_chunk, number_sentences, read_status
 from service.ground.agreements import document_phrase, head_phrase
 from service.ground.participants import is_side
+from service.ground.status import cues
 from service.merge import merge_participants
 from service.text import Sentence, Span
 
@@ -878,3 +879,16 @@ def test_a_side_cut_off_after_a_function_word_is_no_side() -> None:
         ]
     )
     assert _ground(reply, doc)[0].participants == []
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # "acoger" is to welcome a decision only with "con" (beneplácito, satisfacción) …
+        ("Acogemos con beneplácito la Declaración de Los Ángeles.", ["endorsed"]),
+        # … and to host people otherwise: no outcome of any document
+        ("Las comunidades que acogen a los refugiados necesitan financiamiento.", []),
+    ],
+)
+def test_spanish_acoger_endorses_only_as_welcoming(text: str, found: list[str]) -> None:
+    assert cues(text) == found
