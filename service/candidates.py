@@ -386,20 +386,23 @@ _LIST_JOINERS = frozenset("and e y et und &".split())
 _NAME_TOKEN = re.compile(r"[^\W\d_](?:[\w’'–-]|\.(?=[\w–-])|(?<=\b[A-Z])\.)*|\d+(?:st|nd|rd|th)?")
 
 
-def named_meeting(text: str) -> str | None:
+def named_meeting(text: str, language: str = "en") -> str | None:
     """The meeting the article names most often by a proper name: a capitalised meeting noun of
     any language (lexicon ``meeting_nouns``: "Dialogue", "Cumbre", "Gipfel") with the capitalised
     words and joiners around it ("U.S.–Taiwan Economic Prosperity Partnership Dialogue", "Ninth
     Summit of the Americas"); at least two capitalised words. Ties go to the first written; None
-    when the article names no meeting."""
-    nouns = lexicon().meeting_nouns
+    when the article names no meeting. Weekdays and months are no part of a name; a leading
+    function word of ``language`` or English (a sentence's "A Cúpula …") is dropped."""
+    nouns, dates = lexicon().meeting_nouns, lexicon().calendar_words
+    stops = stop_words(language)
     tokens = list(_NAME_TOKEN.finditer(text))
     counts: dict[str, int] = {}
     first: dict[str, int] = {}
     forms: dict[str, str] = {}
 
-    def capital(i: int) -> bool:
-        return tokens[i].group()[0].isupper()
+    def capital(i: int) -> bool:  # a capitalised word of a name: not a weekday or month
+        word = tokens[i].group()
+        return word[0].isupper() and word.casefold() not in dates
 
     def adjacent(i: int, j: int) -> bool:  # only spaces between tokens i < j
         return not text[tokens[i].end() : tokens[j].start()].strip()
@@ -416,6 +419,8 @@ def named_meeting(text: str) -> str | None:
             elif not (word.casefold() in _LIST_JOINERS and j > 0 and capital(j - 1)):
                 break
             j -= 1
+        while lo < i and tokens[lo].group().casefold() in stops:
+            lo += 1
         hi = i
         j = i + 1
         while j < len(tokens) and adjacent(j - 1, j):

@@ -240,7 +240,7 @@ def _named_event(event: Event | None, doc: CleanDocument) -> Event | None:
     or a generic one ("meeting", "high-level forum": fewer than two capitalised words)."""
     if event is not None and event.name and sum(w[:1].isupper() for w in event.name.split()) >= 2:
         return event
-    name = named_meeting(doc.view.text)
+    name = named_meeting(doc.view.text, doc.language)
     if name is None:
         return event
     if event is None:

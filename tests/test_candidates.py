@@ -133,28 +133,36 @@ def test_a_word_seen_once_or_only_capitalised_is_no_key_term() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "name"),
+    ("text", "language", "name"),
     [
         (
             "The sixth round was known as the U.S.–Taiwan Economic Prosperity Partnership "
             "Dialogue. The Dialogue ended on Friday.",
+            "en",
             "U.S.–Taiwan Economic Prosperity Partnership Dialogue",
         ),
         (
             "Leaders met at the Ninth Summit of the Americas. The Ninth Summit of the Americas "
             "adopted a declaration, said the Joint Statement on U.S.-China Economic and Trade "
             "Meeting.",
+            "en",
             "Ninth Summit of the Americas",
         ),
         # joiners inside, not over "on" into a document's title
         (
             "Joint Statement on U.S.-China Economic and Trade Meeting in Geneva",
+            "en",
             "U.S.-China Economic and Trade Meeting",
         ),
-        ("Os presidentes chegaram à Cúpula do Mercosul em Assunção.", "Cúpula do Mercosul"),
+        ("Os presidentes chegaram à Cúpula do Mercosul em Assunção.", "pt", "Cúpula do Mercosul"),
+        # a sentence's leading article and a weekday are no part of the name
+        ("A Cúpula do Mercosul reuniu os presidentes.", "pt", "Cúpula do Mercosul"),
+        ("They met at the Summit of the Americas on Friday.", "en", "Summit of the Americas"),
         # a lowercase meeting noun, or a capitalised one alone, names no meeting
-        ("The ministers held a meeting in Vilnius. Meeting ended late.", None),
+        ("The ministers held a meeting in Vilnius. Meeting ended late.", "en", None),
     ],
 )
-def test_the_meeting_the_article_names_most_often(text: str, name: str | None) -> None:
-    assert named_meeting(text) == name
+def test_the_meeting_the_article_names_most_often(
+    text: str, language: str, name: str | None
+) -> None:
+    assert named_meeting(text, language) == name

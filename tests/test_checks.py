@@ -351,6 +351,13 @@ def test_a_side_written_beside_the_name_wins_over_a_guessed_one() -> None:
             "Hugo Chávez",
             "Venezuela",
         ),
+        # the side is the country right before "'s", however far left the sentence starts
+        (
+            "They met in Caracas with Venezuela's President Hugo Chávez on Monday.",
+            "en",
+            "Hugo Chávez",
+            "Venezuela",
+        ),
     ],
 )
 def test_the_country_of_the_title_written_before_the_name_is_the_side(

@@ -495,7 +495,7 @@ _TITLE_OF_SIDE = re.compile(
     re.I,
 )
 _SIDE_OWNS = re.compile(
-    r"(?P<side>[^\W\d_][^,;:()'’]{1,40}?)['’]s\s+"
+    r"(?P<side>[^,;:()'’]{2,60}?)['’]s\s+"
     r"(?P<title>[^\W\d_][\w-]*(?:\s+[^\W\d_][\w-]*){0,3})\s+$"
 )
 
@@ -509,10 +509,18 @@ def _side_before(before: str) -> str | None:
         m = rx.search(before)
         if m is None:
             continue
-        side = m.group("side").strip()
-        if lex.territories.fullmatch(side) and any(
-            has_title_word(w) for w in m.group("title").split()
-        ):
+        # the search starts as far left as it can: the side is the longest run of the last
+        # words that names a country ("… met in Caracas with Venezuela" → "Venezuela")
+        words = m.group("side").split()
+        side = next(
+            (
+                " ".join(words[k:])
+                for k in range(len(words))
+                if lex.territories.fullmatch(" ".join(words[k:]))
+            ),
+            None,
+        )
+        if side and any(has_title_word(w) for w in m.group("title").split()):
             return side
     return None
 

@@ -50,6 +50,7 @@ class Lexicon:
     context_by_language: dict[str, dict[str, re.Pattern[str]]]
     title_words: frozenset[str]
     territories: re.Pattern[str]
+    calendar_words: frozenset[str]  # CLDR weekday and month names, casefolded
     locative: frozenset[str]
     participation: re.Pattern[str]
     ai_terms: re.Pattern[str]
@@ -115,6 +116,20 @@ def _territories(languages: list[str]) -> re.Pattern[str]:
             continue
     alts = sorted((re.escape(n.casefold()) for n in names if len(n) > 2), key=len, reverse=True)
     return re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)", re.I)
+
+
+def _calendar_words(languages: list[str]) -> frozenset[str]:
+    """CLDR weekday and month names (wide forms) in English and ``languages``, casefolded: words
+    capitalised in English that are dates, not names ("Summit of the Americas on Friday")."""
+    names: set[str] = set()
+    for code in {"en", *languages}:
+        try:
+            locale = Locale.parse(code)
+        except (UnknownLocaleError, ValueError):
+            continue
+        for table in (locale.days, locale.months):
+            names.update(n.casefold() for n in table["format"]["wide"].values())
+    return frozenset(names)
 
 
 # Plain word lists of each language file, merged across languages.
@@ -194,6 +209,7 @@ def lexicon() -> Lexicon:
         },
         title_words=frozenset(w.casefold() for w in lists["titles"] | lists["bodies"]),
         territories=_territories(langs),
+        calendar_words=_calendar_words(langs),
         locative=frozenset(w.casefold() for w in lists["locative"]),
         participation=_matcher(lists["participation"]),
         ai_terms=_words(ai["ai"]),
