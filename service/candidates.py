@@ -375,13 +375,6 @@ def key_terms(text: str, language: str, limit: int = 16) -> list[Term]:
     return out
 
 
-# Words that may join the capitalised words of a meeting's name ("Summit of the Americas",
-# "Cumbre de las Américas", "Cúpula do Mercosul"); any language the lexicon covers.
-_NAME_JOINERS = frozenset(
-    "of the on for and de del la las los el do da dos das e y et du des der die für und".split()
-)
-# Words that join a list of names and may stand left of the meeting noun ("Economic and Trade …").
-_LIST_JOINERS = frozenset("and e y et und &".split())
 # a word, with the dots of an abbreviation ("U.S.–Taiwan") but not a sentence's full stop
 _NAME_TOKEN = re.compile(r"[^\W\d_](?:[\w’'–-]|\.(?=[\w–-])|(?<=\b[A-Z])\.)*|\d+(?:st|nd|rd|th)?")
 
@@ -389,11 +382,14 @@ _NAME_TOKEN = re.compile(r"[^\W\d_](?:[\w’'–-]|\.(?=[\w–-])|(?<=\b[A-Z])\.
 def named_meeting(text: str, language: str = "en") -> str | None:
     """The meeting the article names most often by a proper name: a capitalised meeting noun of
     any language (lexicon ``meeting_nouns``: "Dialogue", "Cumbre", "Gipfel") with the capitalised
-    words and joiners around it ("U.S.–Taiwan Economic Prosperity Partnership Dialogue", "Ninth
-    Summit of the Americas"); at least two capitalised words. Ties go to the first written; None
-    when the article names no meeting. Weekdays and months are no part of a name; a leading
-    function word of ``language`` or English (a sentence's "A Cúpula …") is dropped."""
-    nouns, dates = lexicon().meeting_nouns, lexicon().calendar_words
+    words around it, joined after it by the lexicon's ``name_joiners`` and before it by
+    conjunctions only ("U.S.–Taiwan Economic Prosperity Partnership Dialogue", "Ninth Summit of
+    the Americas", "Economic and Trade Meeting"); at least two capitalised words. Ties go to the
+    first written; None when the article names no meeting. Weekdays and months are no part of a
+    name; a leading function word of ``language`` or English (a sentence's "A Cúpula …") is
+    dropped."""
+    lex = lexicon()
+    nouns, dates, joiners = lex.meeting_nouns, lex.calendar_words, lex.name_joiners
     stops = stop_words(language)
     tokens = list(_NAME_TOKEN.finditer(text))
     counts: dict[str, int] = {}
@@ -416,7 +412,7 @@ def named_meeting(text: str, language: str = "en") -> str | None:
             word = tokens[j].group()
             if capital(j):
                 lo = j
-            elif not (word.casefold() in _LIST_JOINERS and j > 0 and capital(j - 1)):
+            elif not (word.casefold() in lex.conjunctions and j > 0 and capital(j - 1)):
                 break
             j -= 1
         while lo < i and tokens[lo].group().casefold() in stops:
@@ -426,7 +422,7 @@ def named_meeting(text: str, language: str = "en") -> str | None:
         while j < len(tokens) and adjacent(j - 1, j):
             if capital(j):
                 hi = j
-            elif tokens[j].group().casefold() not in _NAME_JOINERS:
+            elif tokens[j].group().casefold() not in joiners:
                 break
             j += 1
         words = [t.group() for t in tokens[lo : hi + 1]]

@@ -61,6 +61,7 @@ class Lexicon:
     meeting_nouns: re.Pattern[str]
     title_modifiers: frozenset[str]
     conjunctions: frozenset[str]
+    name_joiners: frozenset[str]
     definite_markers_by_language: dict[str, frozenset[str]]
     phrase_breaks_by_language: dict[str, frozenset[str]]
 
@@ -144,6 +145,7 @@ _LISTS = (
     "meeting_nouns",
     "title_modifiers",
     "conjunctions",
+    "name_joiners",
 )
 
 
@@ -220,6 +222,7 @@ def lexicon() -> Lexicon:
         meeting_nouns=_words(lists["meeting_nouns"]),
         title_modifiers=frozenset(w.casefold() for w in lists["title_modifiers"]),
         conjunctions=frozenset(w.casefold() for w in lists["conjunctions"]),
+        name_joiners=frozenset(w.casefold() for w in lists["name_joiners"]),
         definite_markers_by_language=definite,
         phrase_breaks_by_language=breaks,
     )
