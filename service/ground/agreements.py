@@ -71,6 +71,7 @@ def document_phrase(sentences: list[Sentence], language: str = "en") -> str | No
                 or word in function
                 or word.endswith(("ed", "ing"))
                 or cues(word)  # a verb of outcome: "consider co-financing"
+                or _opens_cue(text, w.start())  # "fecham acordo …": the cue holds the noun
                 or text[w.end() : start].strip()
             ):
                 break
@@ -97,6 +98,11 @@ def document_phrase(sentences: list[Sentence], language: str = "en") -> str | No
 # Tokens after a document noun that its phrase may take ("… entre Brasil, Irã e Turquia para troca
 # de material nuclear").
 TAIL_TOKENS = 14
+
+
+def _opens_cue(text: str, at: int) -> bool:
+    """A status cue of several words starts at ``at`` ("fecham acordo", "seal a deal")."""
+    return any(pos == 0 for pos, _ in placed_cues(text[at:]))
 
 
 def _complement(tokens: list[re.Match[str]], breaks: frozenset[str]) -> list[re.Match[str]]:
