@@ -4,6 +4,7 @@ headline documents and agreements the chunk states."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from service.candidates import POSTPOSED_LANGUAGES as _POSTPOSED
 from service.clean import CleanDocument
@@ -36,7 +37,16 @@ def _word_end(text: str, at: int) -> int:
 
 
 def document_phrase(sentences: list[Sentence], language: str = "en") -> str | None:
-    """The first document or deal phrase the sentences use, in their own words.
+    """The first document or deal phrase the sentences use, in their own words (see
+    ``document_phrases``)."""
+    for s in sentences:
+        for phrase in document_phrases(s.text, language):
+            return phrase
+    return None
+
+
+def document_phrases(text: str, language: str = "en") -> Iterator[str]:
+    """Each document or deal phrase ``text`` uses, in order, in its own words.
 
     From the lexicon's agreement noun, left over capitalised words ("Pax Silica Declaration"),
     lowercase modifiers before it ("digital trade agreement") or, in languages that put
@@ -46,11 +56,7 @@ def document_phrase(sentences: list[Sentence], language: str = "en") -> str | No
     postposed = 2 if language in _POSTPOSED else 0
     function = FUNCTION_WORDS | stop_words(language)
     breaks = lexicon().phrase_breaks(language)
-    for s in sentences:
-        m = lexicon().document_nouns(language).search(s.text)
-        if m is None:
-            continue
-        text = s.text
+    for m in lexicon().document_nouns(language).finditer(text):
         start = m.start()
         left = list(re.finditer(r"[\w’'.-]+", text[:start]))
         for w in reversed(left[-4:]):
@@ -91,8 +97,7 @@ def document_phrase(sentences: list[Sentence], language: str = "en") -> str | No
             if word in FUNCTION_WORDS or k == postposed:
                 break
             end = noun_end + w.end()
-        return " ".join(text[start:end].split()).strip(" -–")
-    return None
+        yield " ".join(text[start:end].split()).strip(" -–")
 
 
 # Tokens after a document noun that its phrase may take ("… entre Brasil, Irã e Turquia para troca
@@ -345,14 +350,18 @@ def stated_agreements(
     for s in numbered.items:
         if not numbered.owns(s) or not cues(s.text) or _former_office(s.text):
             continue  # no outcome stated, or one of a former office holder's (the past)
-        phrase = document_phrase([s], doc.language)
-        if (
-            phrase is None
-            or len(phrase.split()) < 2
-            or _names_a_meeting(_with_next_word(phrase, s.text))
-            or not _document_word(phrase, doc.language)
-            or _bare_noun(phrase, s.text, doc.language)
-        ):
+        phrase = next(
+            (
+                p
+                for p in document_phrases(s.text, doc.language)
+                if len(p.split()) >= 2
+                and not _names_a_meeting(_with_next_word(p, s.text))
+                and _document_word(p, doc.language)
+                and not _bare_noun(p, s.text, doc.language)
+            ),
+            None,
+        )
+        if phrase is None:
             continue
         phrase_stems = _title_stems(phrase)
         if any(_overlap(phrase_stems, t) >= 0.5 for t in titles_have):

@@ -91,6 +91,10 @@ def read_status(model_status: str, text: str, title: str | None = None) -> str:
         placed = [(lo + pos, _AS_STATUS.get(c, c)) for pos, c in placed_cues(text[lo:hi], title)]
         # The verb that governs the title usually comes before it ("agreed to propose a joint
         # patrol", "signed a memorandum"): the nearest cue before it, else the nearest after.
+        if lexicon().agreement_nouns.match(text, at):
+            # the title opens with a noun that is a cue too: "[aprovou a] proposta para …" is
+            # what the proposal is, not what happened to it
+            placed = [(pos, c) for pos, c in placed if pos != at]
         before = sorted(((at - pos, c) for pos, c in placed if pos <= at), key=lambda x: x[0])
         after = sorted(((pos - at, c) for pos, c in placed if pos > at), key=lambda x: x[0])
         if before or after:
