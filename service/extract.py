@@ -41,7 +41,8 @@ NoteKind = Literal[
     "stability",
     "other",
 ]
-Short = Annotated[str, Field(max_length=40)]
+SHORT_MAX = 40  # a short field's bound, in the schema the grammar enforces
+Short = Annotated[str, Field(max_length=SHORT_MAX)]
 
 
 class XParticipant(BaseModel):

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from service.candidates import Mention
 from service.clean import CleanDocument
-from service.extract import ChunkExtraction
+from service.extract import SHORT_MAX, ChunkExtraction
 from service.ground.agreements import check_agreement, stated_agreements
 from service.ground.base import Found, Numbered, clean_field, evidence, stated_value
 from service.ground.locate import foreign_script
@@ -67,7 +67,7 @@ def ground_chunk(
         if agreement is not None:
             found.agreements.append(agreement)
     found.stated = stated_agreements(numbered, doc, found.agreements)
-    for s in rank_notes(reply, numbered, found, doc.language):
+    for s in rank_notes(reply, numbered, found, doc):
         found.notes.append(GeopoliticalNote(note=s.text, evidence=[evidence(doc, s)]))
     for n in dict.fromkeys(reply.summary):
         s = numbered.get(n)
@@ -78,7 +78,8 @@ def ground_chunk(
     found.topics = [
         t
         for t in (clean_field(x) for x in reply.topics)
-        if t and len(t) <= 40 and not foreign_script(t, doc.source_text)
+        # a topic as long as the schema allows was cut there by the grammar, mid-word
+        if t and len(t) < SHORT_MAX and not foreign_script(t, doc.source_text)
     ]
     if reply.event is not None:
         event = Event(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
+from service.clean import CleanDocument
 from service.extract import ChunkExtraction
 from service.ground.base import Found, Numbered
 from service.lexicon import lexicon
@@ -22,7 +25,7 @@ def context_classes(text: str, language: str | None = None) -> list[str]:
 
 
 def rank_notes(
-    reply: ChunkExtraction, numbered: Numbered, found: Found, language: str
+    reply: ChunkExtraction, numbered: Numbered, found: Found, doc: CleanDocument
 ) -> list[Sentence]:
     """The sentences a foreign desk would flag: the model's picks and code's candidates, ranked.
 
@@ -32,6 +35,7 @@ def rank_notes(
     note is about someone) and one when the model picked it; the best ``MAX_NOTES`` are kept, in
     article order. A pick with no context cue at all is dropped (``note_without_context``).
     """
+    language = doc.language
     picked: list[Sentence] = []
     for n in dict.fromkeys(x.sentence for x in reply.notes):
         s = numbered.get(n)
@@ -42,10 +46,14 @@ def rank_notes(
         elif numbered.owns(s):
             picked.append(s)
     territories = lexicon().territories
+    sides = main_sides(doc)
 
     def score(s: Sentence) -> int:
         kinds = len(context_classes(s.text, language))
-        return kinds + bool(territories.search(s.text)) + (s in picked) if kinds else 0
+        if not kinds:
+            return 0
+        named = {m.group().casefold() for m in territories.finditer(s.text)}
+        return kinds + bool(named) + bool(named - sides) + (s in picked)
 
     scored = [(score(s), s) for s in numbered.items if numbered.owns(s)]
     ranked = sorted(
@@ -53,3 +61,13 @@ def rank_notes(
     )
     best = [s for _, s in ranked[:MAX_NOTES]]
     return sorted(best, key=lambda s: s.span.start)
+
+
+# The territories an article names most often are its sides; the others are third parties.
+SIDES = 2
+
+
+def main_sides(doc: CleanDocument) -> set[str]:
+    """The ``SIDES`` countries or regions the article names most often (casefolded)."""
+    counts = Counter(m.group().casefold() for m in lexicon().territories.finditer(doc.view.text))
+    return {t for t, _ in counts.most_common(SIDES)}
