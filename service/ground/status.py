@@ -47,7 +47,13 @@ def placed_cues(text: str, title: str | None = None) -> list[tuple[int, str]]:
             ):
                 continue  # "This Framework … (Agreement) seeks to drive growth": its purpose
             negated = bool(_NEGATION.search(text[max(0, m.start() - 30) : m.start()]))
-            found.append((m.start(), "failed" if negated and name not in _FINAL else name))
+            if negated and name not in _FINAL:
+                name_here = "failed"
+            elif name in _DONE and _future(text[: m.start()]):
+                name_here = "announced"  # "will agree to an arrangement": promised, not done
+            else:
+                name_here = name
+            found.append((m.start(), name_here))
     return found
 
 
@@ -75,6 +81,15 @@ def _document_subject(before: str) -> bool:
 
 
 _FINAL = ("rejected", "failed")
+# Outcomes that a future auxiliary before the cue turns into an announcement.
+_DONE = ("signed", "agreed_in_principle")
+
+
+def _future(before: str) -> bool:
+    """One of the two words right before a cue is an auxiliary of the future (lexicon
+    ``future_markers``: "will", "shall", "vai", "va a")."""
+    tail = re.findall(r"[^\W\d_]+", before[-30:].casefold())[-2:]
+    return any(w in lexicon().future_markers for w in tail)
 
 
 def read_status(model_status: str, text: str, title: str | None = None) -> str:

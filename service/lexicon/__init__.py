@@ -62,6 +62,7 @@ class Lexicon:
     title_modifiers: frozenset[str]
     conjunctions: frozenset[str]
     name_joiners: frozenset[str]
+    future_markers: frozenset[str]  # auxiliaries of the future ("will", "vai"), casefolded
     definite_markers_by_language: dict[str, frozenset[str]]
     phrase_breaks_by_language: dict[str, frozenset[str]]
 
@@ -143,6 +144,7 @@ _LISTS = (
     "locative",
     "participation",
     "meeting_nouns",
+    "future_markers",
     "title_modifiers",
     "conjunctions",
     "name_joiners",
@@ -223,6 +225,7 @@ def lexicon() -> Lexicon:
         title_modifiers=frozenset(w.casefold() for w in lists["title_modifiers"]),
         conjunctions=frozenset(w.casefold() for w in lists["conjunctions"]),
         name_joiners=frozenset(w.casefold() for w in lists["name_joiners"]),
+        future_markers=frozenset(w.casefold() for w in lists["future_markers"]),
         definite_markers_by_language=definite,
         phrase_breaks_by_language=breaks,
     )
