@@ -899,3 +899,74 @@ def test_a_side_cut_off_after_a_function_word_is_no_side() -> None:
 )
 def test_spanish_acoger_endorses_only_as_welcoming(text: str, found: list[str]) -> None:
     assert cues(text) == found
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # headlines report in the present tense
+        ("Dilma e Lugo fecham acordo para construção da ponte", ["announced"]),
+        ("Argentina y Chile firman un tratado de límites", ["signed"]),
+        ("Japan signs trade pact with India", ["signed"]),
+        ("EU and China agree to a framework on steel", ["agreed_in_principle"]),
+        # a closed deal is done, not agreed in principle with terms to come
+        ("O acordo fechado entre os dois países foi celebrado.", ["signed", "announced"]),
+    ],
+)
+def test_present_tense_outcome_verbs_are_cues(sentence: str, expected: list[str]) -> None:
+    assert cues(sentence) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("The United States will agree to an alternative arrangement on autos.", "announced"),
+        ("The ministers will sign the memorandum on Friday.", "announced"),
+        ("O Brasil vai assinar o acordo em março.", "announced"),
+        ("The ministers signed the memorandum on Friday.", "signed"),
+        ("The two sides will negotiate an arrangement on steel.", "under_negotiation"),
+    ],
+)
+def test_an_outcome_someone_will_reach_is_announced_not_done(sentence: str, expected: str) -> None:
+    assert read_status("signed", sentence) == expected
+
+
+def test_a_headline_verb_is_no_modifier_of_the_document() -> None:
+    s = [Sentence(Span(0, 1), "Dilma e Lugo fecham acordo para construção da segunda ponte")]
+    assert document_phrase(s, "pt") == "acordo para construção da segunda ponte"
+
+
+def test_code_takes_the_sentences_document_phrase_that_names_a_particular_deal() -> None:
+    # the first noun is a bare reference back ("rever o acordo"); the second names the deal
+    doc = _doc(
+        "O Brasil insiste que não há necessidade de rever o acordo, já que o Congresso aprovou "
+        "a proposta para triplicar o preço da energia.",
+        "pt",
+    )
+    found, _ = _ground(ChunkExtraction(), doc)
+    [a] = found.stated
+    assert a.title == "proposta para triplicar o preço da energia"
+    # "proposta" is the title's own noun, not what happened to it: the Congress approved it
+    assert a.status == "endorsed"
+
+
+def test_notes_prefer_a_sentence_that_names_a_third_party() -> None:
+    text = (
+        "Taiwan and the United States held a dialogue in Taipei. "
+        "Taiwan and the United States deepened their partnership. "
+        "The United States called Taiwan a partner in security. "
+        "Taiwan thanked the United States for its security partnership. "
+        "The United States and Taiwan discussed alliance and security questions. "
+        "China objects to the talks with Taiwan."
+    )
+    found, _ = _ground(ChunkExtraction(), _doc(text))
+    notes = [n.note for n in found.notes]
+    # one kind of context, but it names a country that is neither side
+    assert "China objects to the talks with Taiwan." in notes
+
+
+def test_a_topic_the_grammar_cut_at_the_schema_bound_is_dropped() -> None:
+    cut = "sustainable, long-term, and mutually-ben"
+    assert len(cut) == 40
+    reply = ChunkExtraction(topics=[cut, "tariffs"])
+    assert _ground(reply)[0].topics == ["tariffs"]
