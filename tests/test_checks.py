@@ -970,3 +970,11 @@ def test_a_topic_the_grammar_cut_at_the_schema_bound_is_dropped() -> None:
     assert len(cut) == 40
     reply = ChunkExtraction(topics=[cut, "tariffs"])
     assert _ground(reply)[0].topics == ["tariffs"]
+
+
+def test_where_adjectives_follow_the_noun_a_word_before_it_is_no_modifier() -> None:
+    text = "Los países que acogen migrantes necesiten financiamiento internacional."
+    s = [Sentence(Span(0, 1), text)]
+    assert document_phrase(s, "es") == "financiamiento internacional"
+    s = [Sentence(Span(0, 1), "The ministers discussed a digital trade agreement.")]
+    assert document_phrase(s, "en") == "digital trade agreement"

@@ -69,8 +69,10 @@ def document_phrases(text: str, language: str = "en") -> Iterator[str]:
                 start = w.start()
             else:
                 break
-        for w in reversed(list(re.finditer(r"[\w’'-]+", text[:start]))[-2:]):
-            # lowercase modifiers right before the noun ("digital trade agreement")
+        # Lowercase modifiers right before the noun ("digital trade agreement"); where adjectives
+        # follow the noun, a lowercase word before it is mostly a verb ("necesiten financiamiento")
+        before = [] if postposed else list(re.finditer(r"[\w’'-]+", text[:start]))[-2:]
+        for w in reversed(before):
             word = w.group().casefold()
             if (
                 not w.group()[0].islower()
