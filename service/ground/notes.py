@@ -68,6 +68,12 @@ SIDES = 2
 
 
 def main_sides(doc: CleanDocument) -> set[str]:
-    """The ``SIDES`` countries or regions the article names most often (casefolded)."""
-    counts = Counter(m.group().casefold() for m in lexicon().territories.finditer(doc.view.text))
-    return {t for t, _ in counts.most_common(SIDES)}
+    """The ``SIDES`` countries or regions the article names most often (casefolded); computed
+    once per document (every chunk asks)."""
+    key = ("main_sides", 0, 0)
+    if key not in doc.cache:
+        text = doc.view.text
+        counts = Counter(m.group().casefold() for m in lexicon().territories.finditer(text))
+        doc.cache[key] = frozenset(t for t, _ in counts.most_common(SIDES))
+    sides: frozenset[str] = doc.cache[key]
+    return set(sides)
