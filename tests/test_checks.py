@@ -909,6 +909,7 @@ def test_spanish_acoger_endorses_only_as_welcoming(text: str, found: list[str]) 
         ("Argentina y Chile firman un tratado de límites", ["signed"]),
         # "signs" is left out: "signs of a deal" would read as a signing
         ("There were signs of a trade deal.", []),
+        ("Un signe de bonne volonté envers le traité.", []),  # French "signe" likewise
         ("EU and China agree to a framework on steel", ["agreed_in_principle"]),
         # a closed deal is done, not agreed in principle with terms to come
         ("O acordo fechado entre os dois países foi celebrado.", ["signed", "announced"]),

@@ -109,7 +109,7 @@ TAIL_TOKENS = 14
 
 def _opens_cue(text: str, at: int) -> bool:
     """A status cue of several words starts at ``at`` ("fecham acordo", "seal a deal")."""
-    return any(pos == 0 for pos, _ in placed_cues(text[at:]))
+    return any(rx.match(text, at) for rx in lexicon().status.values())
 
 
 def _complement(tokens: list[re.Match[str]], breaks: frozenset[str]) -> list[re.Match[str]]:

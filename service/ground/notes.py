@@ -67,7 +67,7 @@ def rank_notes(
 SIDES = 2
 
 
-def main_sides(doc: CleanDocument) -> set[str]:
+def main_sides(doc: CleanDocument) -> frozenset[str]:
     """The ``SIDES`` countries or regions the article names most often (casefolded); computed
     once per document (every chunk asks)."""
     key = ("main_sides", 0, 0)
@@ -76,4 +76,4 @@ def main_sides(doc: CleanDocument) -> set[str]:
         counts = Counter(m.group().casefold() for m in lexicon().territories.finditer(text))
         doc.cache[key] = frozenset(t for t, _ in counts.most_common(SIDES))
     sides: frozenset[str] = doc.cache[key]
-    return set(sides)
+    return sides
