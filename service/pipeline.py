@@ -42,6 +42,8 @@ from service.tokens import count_tokens
 # Local tokenizers count differently from cl100k: budget prompts with this margin.
 TOKEN_MARGIN = 1.25
 SUMMARY_MODES = ("extractive",)
+HINT_TERMS = 16  # the article's recurring key terms the prompt may name
+TOPIC_TERMS = 64  # key terms kept for the topics, rare single words among them
 
 
 @dataclass
@@ -157,7 +159,11 @@ def _language(doc: CleanDocument) -> str:
 
 def _prepare(doc: CleanDocument) -> tuple[list[Mention], list[Term]]:
     doc.sentences  # noqa: B018 - computed once here, off the event loop
-    return people(doc.view, doc.language, doc.source_text), key_terms(doc.view.text, doc.language)
+    # key terms for the topics, and their recurring part for the prompt's hints: a word written
+    # once never blocks a recurring one (it is in no recurring pair), so that part is the same
+    # list key_terms gives without rare singles
+    terms = key_terms(doc.view.text, doc.language, limit=TOPIC_TERMS, rare_singles=True)
+    return people(doc.view, doc.language, doc.source_text), terms
 
 
 def _hints(
@@ -189,9 +195,11 @@ def _hints(
 
 
 def _chunk_terms(numbered: Numbered, terms: Sequence[Term], limit: int = 12) -> list[str]:
-    """The article's key terms that this chunk writes, most salient first."""
+    """The article's recurring key terms (the first ``HINT_TERMS``) that this chunk writes, most
+    salient first."""
     text = " ".join(s.text for s in numbered.items).casefold()
-    return [t.text for t in terms if any(f in text for f in t.forms)][:limit]
+    recurring = [t for t in terms if t.count >= 2][:HINT_TERMS]
+    return [t.text for t in recurring if any(f in text for f in t.forms)][:limit]
 
 
 async def _extract(

@@ -132,6 +132,17 @@ def test_a_word_seen_once_or_only_capitalised_is_no_key_term() -> None:
     )
 
 
+def test_rare_singles_add_a_rare_word_written_once_but_no_common_word_or_pair() -> None:
+    text = (
+        "The tariffs were cut. The tariffs were raised. They discussed the uranium and the weather. "
+        "The observer said little."
+    )
+    plain = [t.text for t in candidates.key_terms(text, "en")]
+    wide = {t.text: t.count for t in candidates.key_terms(text, "en", rare_singles=True)}
+    assert plain == ["tariffs"]
+    assert wide == {"tariffs": 2, "uranium": 1}  # "weather" is too common, "observer said" a pair
+
+
 @pytest.mark.parametrize(
     ("text", "language", "name"),
     [
