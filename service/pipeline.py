@@ -14,6 +14,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import py3langid
 
@@ -69,9 +70,13 @@ def chunk_sizes(settings: Settings, article: ArticleInput, context_window: int) 
     return size, overlap
 
 
+# A chunk's passes repeat its system and article messages: each is counted once.
+_message_tokens = lru_cache(maxsize=64)(count_tokens)
+
+
 def check_fit(messages: list[Message], max_tokens: int, context_window: int, what: str) -> None:
     """Fail before calling when the prompt plus reserved output cannot fit the context."""
-    prompt = sum(count_tokens(m["content"]) + 8 for m in messages)
+    prompt = sum(_message_tokens(m["content"]) + 8 for m in messages)
     need = int(prompt * TOKEN_MARGIN) + max_tokens
     if need > context_window:
         raise ContextOverflowError(

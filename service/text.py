@@ -57,6 +57,8 @@ _TOKEN = re.compile(
     r"|\r?\n",
     re.S,
 )
+# A run of characters none of which can start a ``_TOKEN``: copied as it is, in one step.
+_PLAIN = re.compile(r"[^<&{ \t\r\n\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _BLOCK_TAGS = frozenset(
     [
         "p",
@@ -108,6 +110,13 @@ def render(source: str, span: Span, hidden: Iterable[Span] = ()) -> View:
     for lo, hi in pieces:
         i = lo
         while i < hi:
+            if plain := _PLAIN.match(source, i, hi):
+                end = plain.end()
+                chars.extend(plain.group())
+                starts.extend(range(i, end))
+                ends.extend(range(i + 1, end + 1))
+                i = end
+                continue
             m = _TOKEN.match(source, i, hi)
             if m is None:
                 put(source[i], i, i + 1)

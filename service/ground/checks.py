@@ -56,7 +56,7 @@ def ground_chunk(
     keep_ungrounded: bool = False,
 ) -> Found:
     found = Found(keep_ungrounded=keep_ungrounded)
-    mentions = persons(mentions)
+    mentions = persons(mentions, doc)
     for p in reply.participants:
         item = check_participant(p, numbered, doc, mentions, found)
         if item is not None:

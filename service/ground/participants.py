@@ -337,10 +337,14 @@ def titled_people(
     """
     lex = lexicon()
     out: list[Participant] = []
+    if not numbered.items:
+        return out
+    lo, hi = numbered.items[0].span.start, numbered.items[-1].span.end
+    local = [m for m in mentions if lo <= m.span.start < hi]  # the document's, in this chunk
     for s in numbered.items:
         if not numbered.owns(s) or not lex.participation.search(s.text):
             continue
-        names = dict.fromkeys([m.text for m in mentions if _within(m, s)] + _after_titles(s.text))
+        names = dict.fromkeys([m.text for m in local if _within(m, s)] + _after_titles(s.text))
         for name in names:
             if _former(s, name) or lex.territories.fullmatch(name):
                 continue
@@ -624,8 +628,16 @@ def _after_locative(m: Mention) -> bool:
     return bool(w) and w[-1] in lexicon().locative
 
 
-def persons(mentions: list[Mention]) -> list[Mention]:
-    """The mentions that may be people: places (see ``_place``) left out, in one pass."""
+def persons(mentions: list[Mention], doc: CleanDocument | None = None) -> list[Mention]:
+    """The mentions that may be people: places (see ``_place``) left out, in one pass; with
+    ``doc``, computed once per document's mention list (every chunk asks)."""
+    if doc is not None:
+        key = ("persons", id(mentions), len(mentions))
+        cached = doc.cache.get(key)
+        if cached is None or cached[0] is not mentions:
+            cached = doc.cache[key] = (mentions, persons(mentions))
+        kept: list[Mention] = cached[1]
+        return kept
     located: dict[str, bool] = {}
     for m in mentions:
         k = fold(m.text)

@@ -31,9 +31,37 @@ STATUS_CLASSES = (
 )
 
 
+def alternation(entries: set[str]) -> str:
+    """A regex matching any of ``entries`` (casefolded), longest first, factored into a trie.
+
+    Same matches as the plain alternation of the entries sorted longest first, but Python's
+    ``re`` tries a plain alternation entry by entry at every position of the text: a few thousand
+    CLDR names took 0.8 s on 330 kB of articles; the trie takes 0.03 s. Each node offers its
+    longer continuations before stopping (a greedy optional group), so the first match is the
+    longest, and a following assertion that fails backtracks to the next shorter entry.
+    """
+    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    for entry in entries:
+        if not entry.strip():
+            continue
+        node = trie
+        for ch in entry.casefold():
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:  # type: ignore[type-arg]
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return "(?:" + body + ")?" if "" in node else body
+
+    return "(?:" + build(trie) + ")" if trie else "(?!)"
+
+
 def _matcher(entries: set[str]) -> re.Pattern[str]:
-    alts = sorted((re.escape(e.casefold()) for e in entries if e.strip()), key=len)
-    return re.compile(r"(?<!\w)(?:" + "|".join(reversed(alts)) + ")", re.I)
+    """Matcher of ``entries`` as stems: at the start of a word, the longest entry."""
+    return re.compile(r"(?<!\w)" + alternation(entries), re.I)
 
 
 @dataclass(frozen=True)
@@ -104,8 +132,7 @@ class Lexicon:
 
 def _words(entries: set[str]) -> re.Pattern[str]:
     """Whole-word (or whole-phrase) matcher of ``entries``."""
-    alts = sorted((re.escape(e.casefold()) for e in entries if e.strip()), key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)", re.I)
+    return re.compile(r"(?<!\w)" + alternation(entries) + r"(?!\w)", re.I)
 
 
 def _territories(languages: list[str]) -> re.Pattern[str]:
@@ -116,8 +143,7 @@ def _territories(languages: list[str]) -> re.Pattern[str]:
             names.update(Locale.parse(code).territories.values())
         except (UnknownLocaleError, ValueError):
             continue
-    alts = sorted((re.escape(n.casefold()) for n in names if len(n) > 2), key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)", re.I)
+    return re.compile(r"(?<!\w)" + alternation({n for n in names if len(n) > 2}) + r"(?!\w)", re.I)
 
 
 def _calendar_words(languages: list[str]) -> frozenset[str]:
