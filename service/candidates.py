@@ -63,13 +63,38 @@ def _spacy() -> Any | None:
         raise ModelIntegrityError(
             f"{SPACY_PACKAGE}: ner/model has sha256 {digest}, expected {SPACY_NER_SHA256}"
         )
-    # Only the entity recogniser is used. In en_core_web_sm it has a tok2vec of its own, so the
-    # shared tok2vec, the tagger and the attribute ruler (which feed the tagger and parser) are left
-    # out: the entities are the same on the English dev articles, found in about 30 % less time.
+    # The entity recogniser (people) and the tagger (which words are nouns, for key terms) are
+    # used. The NER has a tok2vec of its own in en_core_web_sm, so its entities do not depend on
+    # the tagger's; the parser and lemmatizer are left out.
     return spacy.load(root, exclude=_UNUSED_COMPONENTS)
 
 
-_UNUSED_COMPONENTS = ["tok2vec", "tagger", "attribute_ruler", "lemmatizer", "parser"]
+_UNUSED_COMPONENTS = ["lemmatizer", "parser"]
+
+
+@dataclass(frozen=True)
+class WordTags:
+    """Lowercased words a tagger saw used as a noun, and as a noun's modifier (adjective or
+    noun): what ``key_terms`` uses instead of its noun-marker test when a tagger exists."""
+
+    nouns: frozenset[str]
+    modifiers: frozenset[str]
+
+
+def analyse(view: View, language: str, source: str) -> tuple[list[Mention], WordTags | None]:
+    """People named in the view and, where a tagger exists (English), the words used as nouns;
+    one pass of spaCy's pipeline."""
+    nlp = _spacy() if language == "en" else None
+    if nlp is None:
+        return _mentions(view, _pattern_people(view)), None
+    doc = nlp(view.text)
+    spans: list[tuple[int, int]] = []
+    for ent in doc.ents:
+        if ent.label_ == "PERSON":
+            spans.extend(_clean(view, ent.start_char, ent.end_char, source))
+    nouns = {t.lower_ for t in doc if t.pos_ == "NOUN"}
+    modifiers = {t.lower_ for t in doc if t.pos_ == "ADJ"} | nouns
+    return _mentions(view, spans), WordTags(frozenset(nouns), frozenset(modifiers))
 
 
 _PARTICLES = frozenset(
@@ -193,15 +218,10 @@ def _pattern_people(view: View) -> list[tuple[int, int]]:
 
 def people(view: View, language: str, source: str) -> list[Mention]:
     """People named in the view, in order, de-duplicated by position."""
-    spans: list[tuple[int, int]] = []
-    nlp = _spacy() if language == "en" else None
-    if nlp is not None:
-        doc = nlp(view.text)
-        for ent in doc.ents:
-            if ent.label_ == "PERSON":
-                spans.extend(_clean(view, ent.start_char, ent.end_char, source))
-    else:
-        spans = _pattern_people(view)
+    return analyse(view, language, source)[0]
+
+
+def _mentions(view: View, spans: list[tuple[int, int]]) -> list[Mention]:
     out: list[Mention] = []
     for a, b in sorted(set(spans)):
         if out and a < out[-1].b:
@@ -285,7 +305,13 @@ _RARE = _COMMON_ZIPF - 4.0
 POSTPOSED_LANGUAGES = frozenset("pt es fr it ca gl ro".split())
 
 
-def key_terms(text: str, language: str, limit: int = 16, rare_singles: bool = False) -> list[Term]:
+def key_terms(
+    text: str,
+    language: str,
+    limit: int = 16,
+    rare_singles: bool = False,
+    tags: WordTags | None = None,
+) -> list[Term]:
     """Subject terms of ``text`` for topic candidates, found without a tagger in any language.
 
     A term is a word or a pair of words that occurs at least twice (with ``rare_singles``, also
@@ -296,6 +322,11 @@ def key_terms(text: str, language: str, limit: int = 16, rare_singles: bool = Fa
     "the tariffs", "de gás"). Salience is the sum over its occurrences of how rare its words are
     in the language (wordfreq's Zipf scale), so "uranium" outranks "countries". A word already
     inside a chosen pair is not listed again.
+
+    With ``tags`` (a tagger's reading of the text, English), "used as a noun" is what the tagger
+    says instead: a single word must be tagged a noun somewhere, a pair a modifier and a noun
+    ("government procurement", "non-tariff barriers") — no adjective ("additional"), verb
+    ("creates") or a noun followed by a verb ("tariffs fell") passes for one.
     """
     import wordfreq  # data-heavy; loaded on first use
 
@@ -351,12 +382,25 @@ def key_terms(text: str, language: str, limit: int = 16, rare_singles: bool = Fa
             score[k] = score.get(k, 0.0) + value
             seen = forms.setdefault(k, {})
             seen[form.casefold()] = seen.get(form.casefold(), 0) + 1
+    if tags is not None:
+        tagged_nouns = {stem(w) for w in tags.nouns}
+        tagged_modifiers = {stem(w) for w in tags.modifiers}
+
+        def noun_use(k: tuple[str, ...]) -> bool:
+            # the tagger splits at hyphens ("non-tariff" is "non", "-", "tariff"): the last part
+            last = [w.rsplit("-", 1)[-1] for w in k]
+            return last[-1] in tagged_nouns and all(w in tagged_modifiers for w in last[:-1])
+    else:
+
+        def noun_use(k: tuple[str, ...]) -> bool:  # a pair is a noun with its modifier
+            return (k[0] if postposed else k[-1]) in as_noun
+
     ranked = sorted(
         (
             k
             for k in score
             if (sum(forms[k].values()) >= 2 or (rare_singles and len(k) == 1 and score[k] >= _RARE))
-            and (k[0] if postposed else k[-1]) in as_noun  # a pair is a noun with its modifier
+            and noun_use(k)
             and not any(nouns.match(w) for w in k)  # "memorandum", "acordo"
             and (len(k) == 2 or score[k] / sum(forms[k].values()) >= _SPECIFIC)
         ),

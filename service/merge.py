@@ -224,22 +224,35 @@ def merge_names(names: Iterable[str]) -> list[str]:
 
 
 def merge_topics(topics: Iterable[str], limit: int = 12, extra: Iterable[str] = ()) -> list[str]:
-    """The chunks' topics, most frequent first, near-duplicates merged; then ``extra`` (the
-    article's key terms found by code) up to ``limit``, each unless a topic already holds it
-    ("critical minerals" holds "minerals") or it holds a topic. A country or region ("Brazil",
-    "Europe") is no topic."""
-    # a country or region is a party or a place, not a subject the article covers
+    """The chunks' topics (most frequent first, near-duplicates merged) and ``extra`` (the
+    article's key terms found by code, most salient first), taking turns up to ``limit``.
+
+    Turns, not the model's list first: a small model's topics are few and broad on a short
+    article and many and repetitive on a long one, while the key terms are what the article
+    itself writes most; each source gives its best before either gives its tenth. An item is
+    left out when one already taken holds it ("critical minerals" holds "minerals") or it holds
+    one. A country or region ("Brazil", "Europe") is no topic: it is a party or a place.
+    """
     territories = lexicon().territories
-    merged = _merge_topic_list((t for t in topics if not territories.fullmatch(t.strip())), limit)
-    keys = [key(t).rstrip("s") for t in merged]
-    for term in extra:
-        if len(merged) >= limit:
-            break
-        k = key(term).rstrip("s")
+    model = _merge_topic_list((t for t in topics if not territories.fullmatch(t.strip())), limit)
+    merged: list[str] = []
+    keys: list[str] = []
+
+    def add(item: str) -> bool:
+        k = key(item).rstrip("s")
         if not k or any(k in have or have in k for have in keys):
-            continue
-        merged.append(term)
+            return False
+        merged.append(item)
         keys.append(k)
+        return True
+
+    sources = [iter(model), iter(extra)]
+    while sources and len(merged) < limit:
+        for source in list(sources):
+            if not any(add(item) for item in source):  # the next one that adds, or exhausted
+                sources.remove(source)
+            if len(merged) >= limit:
+                break
     return merged
 
 

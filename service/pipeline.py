@@ -19,7 +19,7 @@ from functools import lru_cache
 import py3langid
 
 from service import merge
-from service.candidates import Mention, Term, key_terms, named_meeting, people, titles
+from service.candidates import Mention, Term, analyse, key_terms, named_meeting, titles
 from service.chunk import Chunk, chunk_text
 from service.clean import CleanDocument, load_article
 from service.config import Settings
@@ -137,7 +137,16 @@ async def summarise(
         async with semaphore:
             try:
                 return await _extract(
-                    chunk, len(chunks), doc, mentions, prompt, llm, settings, usage, article, terms
+                    chunk,
+                    len(chunks),
+                    doc,
+                    mentions,
+                    prompt,
+                    llm,
+                    settings,
+                    usage,
+                    article,
+                    terms.hints,
                 )
             except ProviderError as exc:
                 usage.add(exc.details.get("usage") or Usage())  # type: ignore[arg-type]
@@ -162,13 +171,24 @@ def _language(doc: CleanDocument) -> str:
     return str(py3langid.classify(doc.view.text[:5000])[0])
 
 
-def _prepare(doc: CleanDocument) -> tuple[list[Mention], list[Term]]:
+def _prepare(doc: CleanDocument) -> tuple[list[Mention], Terms]:
     doc.sentences  # noqa: B018 - computed once here, off the event loop
-    # key terms for the topics, and their recurring part for the prompt's hints: a word written
-    # once never blocks a recurring one (it is in no recurring pair), so that part is the same
-    # list key_terms gives without rare singles
-    terms = key_terms(doc.view.text, doc.language, limit=TOPIC_TERMS, rare_singles=True)
-    return people(doc.view, doc.language, doc.source_text), terms
+    mentions, tags = analyse(doc.view, doc.language, doc.source_text)
+    # The prompt's hints are the article's recurring key terms as found in every language (no
+    # tagger), so a prompt reads the same whether or not a tagger exists for the language; the
+    # topic candidates use the tagger where there is one (a noun and its modifiers, not a verb).
+    hints = key_terms(doc.view.text, doc.language, limit=HINT_TERMS)
+    topics = key_terms(doc.view.text, doc.language, limit=TOPIC_TERMS, rare_singles=True, tags=tags)
+    return mentions, Terms(hints=hints, topics=topics)
+
+
+@dataclass(frozen=True)
+class Terms:
+    """Key terms found by code: recurring ones the prompt names (``hints``) and the candidates
+    that complete the model's topics (``topics``)."""
+
+    hints: Sequence[Term] = ()
+    topics: Sequence[Term] = ()
 
 
 def _hints(
@@ -200,11 +220,9 @@ def _hints(
 
 
 def _chunk_terms(numbered: Numbered, terms: Sequence[Term], limit: int = 12) -> list[str]:
-    """The article's recurring key terms (the first ``HINT_TERMS``) that this chunk writes, most
-    salient first."""
+    """The article's recurring key terms that this chunk writes, most salient first."""
     text = " ".join(s.text for s in numbered.items).casefold()
-    recurring = [t for t in terms if t.count >= 2][:HINT_TERMS]
-    return [t.text for t in recurring if any(f in text for f in t.forms)][:limit]
+    return [t.text for t in terms if any(f in text for f in t.forms)][:limit]
 
 
 async def _extract(
@@ -267,7 +285,7 @@ def _reduce(
     llm: LLM,
     settings: Settings,
     n_chunks: int,
-    terms: Sequence[Term] = (),
+    terms: Terms = Terms(),
 ) -> StructuredSummary:
     drops: Counter[str] = Counter()
     for f in found:
@@ -289,7 +307,7 @@ def _reduce(
             doc.language,
         ),
         topics=merge.merge_topics(
-            (t for f in found for t in f.topics), extra=[t.text for t in terms]
+            (t for f in found for t in f.topics), extra=[t.text for t in terms.topics]
         ),
         geopolitical_notes=merge.merge_notes([n for f in found for n in f.notes]),
         event=_named_event(merge.merge_events(f.event for f in found), doc),

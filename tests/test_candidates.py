@@ -80,21 +80,21 @@ def test_a_tampered_spacy_model_is_refused(monkeypatch: pytest.MonkeyPatch) -> N
         candidates._spacy.cache_clear()
 
 
-def test_the_entity_recogniser_alone_finds_what_the_full_pipeline_finds() -> None:
-    """The loaded pipeline leaves out tok2vec, tagger and attribute ruler; en_core_web_sm's NER
-    has its own tok2vec, so its entities must equal those of the whole pipeline."""
+def test_the_loaded_pipeline_finds_the_entities_the_full_pipeline_finds() -> None:
+    """The loaded pipeline leaves out the parser and the lemmatizer; en_core_web_sm's NER has its
+    own tok2vec, so its entities must equal those of the whole pipeline."""
     import spacy
 
     from service.candidates import _spacy
 
     nlp = _spacy()
-    assert nlp is not None and nlp.pipe_names == ["ner"]
+    assert nlp is not None and nlp.pipe_names == ["tok2vec", "tagger", "attribute_ruler", "ner"]
     full = spacy.load(nlp.path)  # the same model directory, every component
     text = (Path(__file__).parents[1] / "evals/gold/us-india-joint-statement-2023.txt").read_text()
     assert [(e.start_char, e.end_char, e.label_) for e in nlp(text).ents] == [
         (e.start_char, e.end_char, e.label_) for e in full(text).ents
     ]
-    assert "tok2vec" in full.pipe_names and "tagger" in full.pipe_names
+    assert "parser" in full.pipe_names and "lemmatizer" in full.pipe_names
 
 
 # --- key terms (topic candidates) ------------------------------------------------------------------
@@ -141,6 +141,31 @@ def test_rare_singles_add_a_rare_word_written_once_but_no_common_word_or_pair() 
     wide = {t.text: t.count for t in candidates.key_terms(text, "en", rare_singles=True)}
     assert plain == ["tariffs"]
     assert wide == {"tariffs": 2, "uranium": 1}  # "weather" is too common, "observer said" a pair
+
+
+def test_with_a_tagger_an_english_key_term_is_a_noun_or_a_noun_with_its_modifiers() -> None:
+    text = (
+        "The deal creates jobs and creates markets. Additional tariffs and additional quotas "
+        "follow. Grain exports rose; the grain exports doubled. Non-tariff "
+        "barriers fall, and non-tariff barriers matter. The tariffs fell and the tariffs fell."
+    )
+    doc = clean_text(text)
+    mentions, tags = candidates.analyse(doc.view, "en", doc.source_text)
+    assert tags is not None and "exports" in tags.nouns and "creates" not in tags.nouns
+    tagged = [t.text for t in candidates.key_terms(doc.view.text, "en", tags=tags)]
+    assert tagged == ["non-tariff barriers", "grain exports", "tariffs"]
+    # without the tagger, "the tariffs fell" reads as a noun phrase and no article precedes
+    # "non-tariff barriers"
+    untagged = [t.text for t in candidates.key_terms(doc.view.text, "en")]
+    assert untagged == ["grain exports", "tariffs fell"]
+
+
+def test_without_a_tagger_analyse_gives_pattern_people_and_no_tags() -> None:
+    doc = clean_text("O presidente Luiz Inácio Lula da Silva recebeu o chanceler Celso Amorim.")
+    mentions, tags = candidates.analyse(doc.view, "pt", doc.source_text)
+    assert tags is None
+    assert [m.text for m in mentions] == [m.text for m in people(doc.view, "pt", doc.source_text)]
+    assert any("Lula" in m.text for m in mentions)
 
 
 @pytest.mark.parametrize(

@@ -479,13 +479,24 @@ def test_event_date_is_not_borrowed_from_a_different_event() -> None:
     assert merged is not None and merged.date is None
 
 
-def test_key_terms_fill_the_topics_after_the_models_without_repeating_them() -> None:
+def test_key_terms_take_turns_with_the_models_topics_without_repeating_them() -> None:
     merged = merge_topics(
-        ["critical minerals", "tariffs"],
-        limit=4,
+        ["critical minerals", "tariffs", "semiconductors"],
+        limit=5,
         extra=["minerals", "tariff", "beef", "soybeans", "ethanol"],
     )
-    assert merged == ["critical minerals", "tariffs", "beef", "soybeans"]
+    # "minerals" is held by "critical minerals", "tariffs" by the key term "tariff" taken first
+    assert merged == ["critical minerals", "tariff", "semiconductors", "beef", "soybeans"]
+
+
+def test_when_one_source_runs_out_the_other_fills_the_topics() -> None:
+    assert merge_topics(["trade"], limit=4, extra=["beef", "ethanol", "uranium"]) == [
+        "trade",
+        "beef",
+        "ethanol",
+        "uranium",
+    ]
+    assert merge_topics(["trade", "energy", "ports"], limit=3) == ["trade", "energy", "ports"]
 
 
 def test_a_country_or_region_is_no_topic() -> None:
