@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from evals.gold import Case, load_cases
 from service.tokens import count_tokens
+
+_BLANK_LINE = re.compile(r"\n\s*\n")  # paragraphs are text between blank lines, as at intake
 
 
 @dataclass(frozen=True)
@@ -28,16 +32,29 @@ def gold_inputs(dirs: list[Path], only: list[str] | None = None) -> list[BenchIn
 
 
 def long_text(sources: list[BenchInput], target_tokens: int) -> str:
-    """Plain-text articles joined paragraph by paragraph until ``target_tokens`` (cl100k)."""
-    paragraphs = [
-        p.strip() for s in sources if not s.is_html for p in s.text.split("\n\n") if p.strip()
-    ]
+    """Plain-text articles of one language joined paragraph by paragraph until ``target_tokens``
+    (cl100k). One language, the most common among the plain-text sources: a long article is
+    written in one, and a mix would be detected as whichever language leads it, skipping the
+    English-only work (spaCy) for all of it. Where the sources run out, they are repeated, each
+    repeated paragraph marked with its pass ("(2) …") so that no paragraph occurs twice."""
+    plain = [s for s in sources if not s.is_html]
+    languages = Counter(s.case.gold.language for s in plain if s.case is not None)
+    if languages:
+        language = languages.most_common(1)[0][0]
+        plain = [s for s in plain if s.case is not None and s.case.gold.language == language]
+    # each paragraph once (sources share credit lines; an article can repeat one)
+    paragraphs = list(dict.fromkeys(p.strip() for s in plain for p in _BLANK_LINE.split(s.text)))
+    paragraphs = [p for p in paragraphs if p]
     if not paragraphs:
         raise ValueError("no plain-text article to build long inputs from")
     out: list[str] = []
     total, i = 0, 0
     while total < target_tokens:
+        # a repeat opens with its pass number: intake drops a paragraph written twice (page
+        # furniture), and a real long article has no repeats for it to drop
+        turn = i // len(paragraphs)
         paragraph = paragraphs[i % len(paragraphs)]
+        paragraph = f"({turn + 1}) {paragraph}" if turn else paragraph
         tokens = count_tokens(paragraph) + 1
         if total + tokens > target_tokens and out:
             break

@@ -14,7 +14,8 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from time import perf_counter
 from typing import Any
@@ -123,6 +124,29 @@ def stage_breakdown(stats: pstats.Stats, pipeline_file: str) -> dict[str, float]
     return {k: round(v, 2) for k, v in sorted(out.items(), key=lambda kv: -kv[1])}
 
 
+async def _profiled(run: Awaitable[RunResult]) -> tuple[RunResult, pstats.Stats]:
+    """``run`` under cProfile, with the work it hands to worker threads (``asyncio.to_thread``:
+    sentence splitting and spaCy) profiled too: cProfile sees one thread only, so the run gets a
+    one-thread default executor whose thread has its own profiler, and the two are added."""
+    loop = asyncio.get_running_loop()
+    worker = cProfile.Profile()
+    executor = ThreadPoolExecutor(max_workers=1, initializer=worker.enable)
+    loop.set_default_executor(executor)
+    profiler = cProfile.Profile()
+    try:
+        profiler.enable()
+        result = await run
+        profiler.disable()
+        await loop.run_in_executor(executor, worker.disable)
+    finally:
+        executor.shutdown(wait=True)
+        loop.set_default_executor(ThreadPoolExecutor())
+    stats = pstats.Stats(profiler)
+    if worker.getstats():
+        stats.add(worker)
+    return result, stats
+
+
 async def overhead(approach: PipelineApproach, item: BenchInput, repeats: int) -> dict[str, Any]:
     """Non-LLM time of the pipeline on one input (median of ``repeats``), and a profiled run's
     split of it by stage."""
@@ -132,11 +156,8 @@ async def overhead(approach: PipelineApproach, item: BenchInput, repeats: int) -
     runs = [await approach.run(item) for _ in range(max(1, repeats))]
     wall = statistics.median(r.wall_ms for r in runs)
     over = statistics.median(r.overhead_ms for r in runs)
-    profiler = cProfile.Profile()
-    profiler.enable()
-    profiled = await approach.run(item)
-    profiler.disable()
-    stages = stage_breakdown(pstats.Stats(profiler), service.pipeline.__file__)
+    profiled, stats = await _profiled(approach.run(item))
+    stages = stage_breakdown(stats, service.pipeline.__file__)
     in_stages = sum(v for k, v in stages.items() if k != "llm") or 1.0
     return {
         "input": item.id,

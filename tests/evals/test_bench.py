@@ -98,3 +98,33 @@ def test_prompt_budget_counts_the_template_once_per_call() -> None:
     langchain = RunResult("langchain", "long", 1000, "ok", calls=2, prompt_tokens=9)
     [out] = scaling_rows([langchain], {"long"}, template=500.0)
     assert out["prompt_budget"] is None and out["within_budget"] is None
+
+
+def test_long_inputs_are_one_language_the_most_common_of_the_gold_set() -> None:
+    from collections import Counter
+
+    from evals.bench.inputs import gold_inputs, long_inputs
+
+    sources = gold_inputs([ROOT / "evals/gold"])
+    plain = [s for s in sources if not s.is_html and s.case is not None]
+    language = Counter(s.case.gold.language for s in plain if s.case).most_common(1)[0][0]
+    [long] = long_inputs(sources, [6000])
+    assert 3000 < long.tokens <= 6000  # whole paragraphs, stopping before one that overflows
+    others = [s for s in plain if s.case and s.case.gold.language != language]
+    assert others  # the gold set mixes languages, so the filter is what is tested
+    for other in others:
+        first = next(p.strip() for p in other.text.split("\n\n") if len(p.strip()) > 80)
+        assert first not in long.text
+
+
+def test_a_long_input_repeats_no_paragraph_so_intake_keeps_it_whole() -> None:
+    from evals.bench.inputs import gold_inputs, long_inputs
+    from service.clean import clean_text
+    from service.tokens import count_tokens
+
+    [long] = long_inputs(gold_inputs([ROOT / "evals/gold"]), [40000])
+    paragraphs = [p for p in long.text.split("\n\n") if p.strip()]
+    assert len(paragraphs) == len(set(paragraphs))
+    doc = clean_text(long.text)
+    assert not [d for d in doc.excluded if d.reason == "duplicate"]
+    assert count_tokens(doc.view.text) > 0.8 * long.tokens
