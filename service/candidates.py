@@ -312,7 +312,7 @@ def key_terms(
     rare_singles: bool = False,
     tags: WordTags | None = None,
 ) -> list[Term]:
-    """Subject terms of ``text`` for topic candidates, found without a tagger in any language.
+    """Subject terms of ``text`` for topic candidates, in any language; no tagger needed.
 
     A term is a word or a pair of words that occurs at least twice (with ``rare_singles``, also
     a single word written once that is rare in the language: a short article names its subjects
@@ -325,7 +325,7 @@ def key_terms(
 
     With ``tags`` (a tagger's reading of the text, English), "used as a noun" is what the tagger
     says instead: a single word must be tagged a noun somewhere, a pair a modifier and a noun
-    ("government procurement", "non-tariff barriers") — no adjective ("additional"), verb
+    ("grain exports", "non-tariff barriers") — no adjective ("additional"), verb
     ("creates") or a noun followed by a verb ("tariffs fell") passes for one.
     """
     import wordfreq  # data-heavy; loaded on first use
