@@ -54,6 +54,7 @@ test: install browser-deps
 	$(BIN)/python scripts/check_lock.py
 	$(MAKE) audit
 	$(BIN)/lint-imports
+	$(MAKE) lint
 	$(BIN)/python -m pytest
 	$(MAKE) eval-gate
 
@@ -74,6 +75,7 @@ eval-live: install
 
 lint: install
 	$(BIN)/ruff check service evals tests
+	$(BIN)/ruff format --check service evals tests
 	$(BIN)/mypy
 
 # Browser tests (tests/browser): Debian's Chromium (apt, only when missing; needs root) and the

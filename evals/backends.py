@@ -98,7 +98,8 @@ class PipelineBackend:
         return self._checked(Outcome(case.id, raw, status, error, latency))
 
     def _checked(self, outcome: Outcome) -> Outcome:
-        """A replayed case that asked for an unrecorded exchange failed, whatever the pipeline did."""
+        """A replayed case that asked for an unrecorded exchange failed, whatever the pipeline
+        did."""
         misses = self.replay.misses_for(outcome.case_id) if self.replay else []
         if not misses:
             return outcome

@@ -213,7 +213,8 @@ def _exit(run: EvalRun, gate_lines: list[str] | None) -> None:
     if run.replay_misses:
         err.print(
             f"[red]replay: {len(run.replay_misses)} request(s) are not in the recording[/red] "
-            "(prompts, chunking or settings changed since it was made: re-record with --live --record)"
+            "(prompts, chunking or settings changed since it was made: "
+            "re-record with --live --record)"
         )
         for miss in run.replay_misses[:10]:
             err.print(

@@ -24,8 +24,9 @@ _DROPPED_HEADERS = {"content-encoding", "content-length", "transfer-encoding", "
 
 
 def endpoint(path: str) -> str:
-    """The API path without the base URL's prefix: ``/x/v1/chat/completions`` → ``/chat/completions``."""
-    head, sep, tail = path.partition("/v1/")
+    """The API path without the base URL's prefix: ``/x/v1/chat/completions`` gives
+    ``/chat/completions``."""
+    _, sep, tail = path.partition("/v1/")
     return f"/{tail}" if sep else path
 
 

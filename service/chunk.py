@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 
 from service.text import Span
 
@@ -96,7 +97,7 @@ def _units(
         bounds |= {m.end() for m in _SENTENCE_BREAK.finditer(source, body.start, body.end)}
     edges = sorted(b for b in bounds if body.start <= b <= body.end)
     units: list[_Unit] = []
-    for a, b in zip(edges, edges[1:], strict=False):
+    for a, b in pairwise(edges):
         if a == b:
             continue
         for piece in _split_long(source, Span(a, b), count, limit):

@@ -3,7 +3,8 @@
 Cleaning never rewrites the text that offsets index. For plain text that is the text as
 submitted; for HTML it is the article body extracted by trafilatura (returned to the client as
 ``source_text``). What is left out — trailing page boilerplate, repeated paragraphs, passages that
-address AI systems — is recorded as excluded spans, so offsets stay true and nothing is silently lost.
+address AI systems — is recorded as excluded spans, so offsets stay true and nothing is silently
+lost.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ _BLANK_GRAPHIC = frozenset("\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # Longest title accepted; a headline is rarely over 200 characters (it is sent in every prompt).
 MAX_TITLE_CHARS = 1_000
-# A leading YAML front-matter block (static-site and archive reposts): "---", key: value lines, "---".
+# A leading YAML front-matter block (static-site and archive reposts): "---", key: value lines,
+# "---".
 _FRONT_MATTER = re.compile(r"\A\s*---[ \t]*\n(?:[^\n]*\n){0,200}?---[ \t]*(?:\n|\Z)")
 _FRONT_KEY = re.compile(r"^[A-Za-z_][\w-]*:", re.M)
 
@@ -53,7 +55,8 @@ _SENTENCE_END = re.compile(r"[.!?][\"”’)]?(\s|$)")
 
 # Passages that speak to AI systems rather than to readers (prompt injection). Data, never orders.
 _AI = (
-    r"(?:(?:AI|A\.I\.|automated|artificial intelligence)(?:\s+(?:systems?|models?|assistants?|agents?"
+    r"(?:(?:AI|A\.I\.|automated|artificial intelligence)"
+    r"(?:\s+(?:systems?|models?|assistants?|agents?"
     r"|summari[sz]ers?|tools?|readers?|crawlers?))?|(?:large )?language models?|LLMs?|chatbots?"
     r"|assistants?|summari[sz]ers?|bots?)"
 )
@@ -75,7 +78,8 @@ _INJECTION = [
         re.I,
     ),
     re.compile(
-        rf"\b{_AI}\b[^.\n]{{0,40}}\b(must|are instructed to|are required to)\s+(report|state|say|write|"
+        rf"\b{_AI}\b[^.\n]{{0,40}}\b(must|are instructed to|are required to)\s+"
+        r"(report|state|say|write|"
         r"describe|ignore|omit|list|name|refer|call|treat)\b",
         re.I,
     ),
@@ -216,8 +220,11 @@ def extract_html(html: str) -> tuple[str, str | None]:
         deduplicate=False,
         with_metadata=True,
     )
-    text = (doc.text if doc is not None else None) or ""
-    title = doc.title if doc is not None else None
+    if isinstance(doc, dict):  # the as_dict form (not asked for; typed as a possible answer)
+        text, title = doc.get("text") or "", doc.get("title")
+    else:
+        text = (doc.text if doc is not None else None) or ""
+        title = doc.title if doc is not None else None
     if not text.strip():
         raise EmptyInputError("No article text could be extracted from the HTML page.")
     return text, title

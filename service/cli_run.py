@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +23,7 @@ from service.schema import ArticleInput, StructuredSummary
 EXIT_OK, EXIT_BAD_INPUT, EXIT_LLM, EXIT_CONFIG, EXIT_PARTIAL = 0, 2, 3, 4, 5
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     json = "json"
     markdown = "markdown"
 
@@ -87,7 +87,8 @@ def run(
         err.print(f"[red]error[/red] {escape(f'[bad_input] no such file: {exc.filename}')}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except SummariserError as exc:
-        # escape: "[code]" and messages with brackets are text, not Rich markup (it drops unknown tags)
+        # escape: "[code]" and messages with brackets are text, not Rich markup (it drops unknown
+        # tags)
         err.print(f"[red]error[/red] {escape(f'[{exc.code}] {exc.message}')}")
         code = (
             EXIT_BAD_INPUT
@@ -105,7 +106,8 @@ def run(
     sys.stdout.write("\n")
     if result.meta.partial:
         err.print(
-            f"[yellow]partial result[/yellow]: {len(result.meta.failed_ranges)} part(s) failed; see meta.failed_ranges"
+            f"[yellow]partial result[/yellow]: {len(result.meta.failed_ranges)} part(s) failed; "
+            "see meta.failed_ranges"
         )
         raise typer.Exit(EXIT_PARTIAL)
 

@@ -16,14 +16,12 @@ def to_markdown(result: StructuredSummary) -> str:
         lines += ["**Event:** " + " — ".join(bits), ""]
     lines += ["## Participants", ""]
     for p in result.participants:
-        lines.append(
-            f"- **{p.name or '(name not given)'}** — {p.role or ''}, {p.affiliation or ''} {_cite(p.evidence)}"
-        )
+        name = p.name or "(name not given)"
+        lines.append(f"- **{name}** — {p.role or ''}, {p.affiliation or ''} {_cite(p.evidence)}")
     lines += ["", "## Agreements", ""]
     for a in result.agreements:
-        lines.append(
-            f"- **{a.title}** ({a.kind or 'agreement'}, *{a.status}*; {', '.join(a.parties)}) {_cite(a.evidence)}"
-        )
+        what = f"{a.kind or 'agreement'}, *{a.status}*; {', '.join(a.parties)}"
+        lines.append(f"- **{a.title}** ({what}) {_cite(a.evidence)}")
     lines += ["", "## Topics", "", ", ".join(result.topics), "", "## Geopolitical notes", ""]
     lines += [f"- {n.note} {_cite(n.evidence)}" for n in result.geopolitical_notes]
     m = result.meta

@@ -90,7 +90,9 @@ class Meta(BaseModel):
     ungrounded_dropped: int = 0
     dropped_items: dict[str, int] = Field(
         default_factory=dict,
-        description="Items (or names) removed by a support check, by reason; sums to ungrounded_dropped.",
+        description=(
+            "Items (or names) removed by a support check, by reason; sums to ungrounded_dropped."
+        ),
     )
     partial: bool = False
     failed_ranges: list[FailedRange] = Field(default_factory=list)

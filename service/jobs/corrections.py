@@ -348,7 +348,7 @@ def version_view(record: CorrectionRecord) -> CorrectionVersionView:
         comment=record.comment,
         key_id=record.api_key_id,
         key_name=record.key_name,
-        created_at=utc(record.created_at),  # type: ignore[arg-type]
+        created_at=utc(record.created_at),
     )
 
 

@@ -28,7 +28,10 @@ NAMESPACE = "summariser"
 
 
 def _storage(redis_url: str | None) -> Storage:
-    return storage_from_string(redis_url or "memory://")
+    storage = storage_from_string(redis_url or "memory://")
+    if not isinstance(storage, Storage):  # an async:// scheme: the limiter here is synchronous
+        raise TypeError(f"rate-limit storage {redis_url!r} is not a synchronous storage")
+    return storage
 
 
 class KeyRateLimiter:

@@ -120,9 +120,9 @@ async def run_summary(
     try:
         summary = await summarise(article, llm, services.settings, progress)
     except SummariserError as exc:
-        spent = exc.details.get("usage")
+        failed = exc.details.get("usage")
         usage = usage_entry(
-            services.settings, ctx, spent if isinstance(spent, Usage) else Usage(), cached=False
+            services.settings, ctx, failed if isinstance(failed, Usage) else Usage(), cached=False
         )
         raise RunFailed(exc, usage) from exc
     meta = summary.meta

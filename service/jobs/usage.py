@@ -36,7 +36,7 @@ async def usage_view(state: Services, principal: Principal) -> UsageView:
                 tokens_out=r.tokens_out,
                 cost_estimate=r.cost_estimate,
                 cached=r.cached,
-                created_at=utc(r.created_at),  # type: ignore[arg-type]
+                created_at=utc(r.created_at),
             )
             for r in recent
         ],

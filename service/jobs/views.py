@@ -31,7 +31,7 @@ def job_view(job: JobRecord) -> JobView:
     failed = job.status == "failed"
     return JobView(
         id=job.id,
-        status=job.status,  # type: ignore[arg-type]
+        status=job.status,
         progress=Progress(
             chunks_done=job.chunks_done, chunks_total=job.chunks_total, stage=job.stage
         ),
@@ -42,8 +42,8 @@ def job_view(job: JobRecord) -> JobView:
         result=None if failed else result,
         partial_result=result if failed else None,
         error=ErrorInfo.model_validate(job.error) if job.error else None,
-        webhook=job.webhook_state,  # type: ignore[arg-type]
-        created_at=utc(job.created_at),  # type: ignore[arg-type]
+        webhook=job.webhook_state,
+        created_at=utc(job.created_at),
         started_at=utc(job.started_at),
         finished_at=utc(job.finished_at),
         links=job_links(job.id),
@@ -55,7 +55,7 @@ def batch_view(batch: BatchRecord, jobs: list[JobRecord]) -> BatchView:
     counts = Counter(job.status for job in jobs)
     return BatchView(
         id=batch.id,
-        created_at=utc(batch.created_at),  # type: ignore[arg-type]
+        created_at=utc(batch.created_at),
         counts={s: counts.get(s, 0) for s in ("queued", "running", "succeeded", "failed")},
         items=[job_view(job) for job in jobs],
     )
@@ -72,5 +72,5 @@ def delivery_view(d: DeliveryEntry) -> DeliveryView:
         ok=d.ok,
         error=d.error,
         duration_ms=d.duration_ms,
-        created_at=utc(d.created_at),  # type: ignore[arg-type]
+        created_at=utc(d.created_at),
     )

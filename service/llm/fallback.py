@@ -42,8 +42,9 @@ class FallbackLLM:
         try:
             done = await self.fallback.complete(messages, schema, max_tokens=max_tokens, name=name)
         except ProviderUnavailableError as exc:
-            if isinstance(spent, Usage) and isinstance(exc.details.get("usage"), Usage):
-                exc.details["usage"].add(spent)  # type: ignore[union-attr]
+            failed = exc.details.get("usage")
+            if isinstance(spent, Usage) and isinstance(failed, Usage):
+                failed.add(spent)
             raise
         if isinstance(spent, Usage):
             done.usage.add(spent)

@@ -16,6 +16,7 @@ import openai
 from openai import AsyncOpenAI
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+from tenacity.stop import stop_base
 
 from service.errors import (
     DeadlineExceededLLMError,
@@ -35,6 +36,17 @@ from service.llm.resilience import (
 # A repair turn quotes at most this much of the validation error, so a re-ask is the original
 # prompt plus one bounded turn and never grows the conversation.
 _MAX_ERROR_CHARS = 400
+
+
+class _OutOfTime(stop_base):
+    """Stop retrying when the next attempt would start after ``deadline`` (event-loop time)."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        now = asyncio.get_running_loop().time()
+        return now + (retry_state.upcoming_sleep or 0.0) >= self.deadline
 
 
 class OpenAIChatLLM:
@@ -129,14 +141,9 @@ class OpenAIChatLLM:
         deadline: float,
     ) -> tuple[str, str | None]:
         """One answered HTTP call, retried while the failure is transient and time remains."""
-        loop = asyncio.get_running_loop()
         policy = self.policy
-
-        def out_of_time(state: RetryCallState) -> bool:
-            return loop.time() + (state.upcoming_sleep or 0.0) >= deadline
-
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(policy.max_retries + 1) | out_of_time,
+            stop=stop_after_attempt(policy.max_retries + 1) | _OutOfTime(deadline),
             wait=wait_retry_after(policy.backoff_base_s, policy.backoff_max_s),
             retry=retry_if_exception(is_transient),
             reraise=True,
@@ -144,7 +151,7 @@ class OpenAIChatLLM:
         resp: Any = None
         async for http_attempt in retrying:
             with http_attempt:
-                remaining = deadline - loop.time()
+                remaining = deadline - asyncio.get_running_loop().time()
                 if remaining <= 0:
                     raise DeadlineExceededLLMError(
                         f"The model request used up its {policy.deadline_s:g} s deadline "
