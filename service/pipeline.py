@@ -28,12 +28,12 @@ from service.extract import ChunkExtraction, pass_schema
 from service.ground import (
     Found,
     Numbered,
+    context_classes,
     ground_chunk,
     number_sentences,
     render_numbered,
     stand_ins,
 )
-from service.lexicon import lexicon
 from service.llm.base import LLM, Message, Usage
 from service.prompts import PromptTemplate, load_prompt
 from service.schema import ArticleInput, Event, FailedRange, Meta, StructuredSummary
@@ -80,7 +80,8 @@ def check_fit(messages: list[Message], max_tokens: int, context_window: int, wha
     need = int(prompt * TOKEN_MARGIN) + max_tokens
     if need > context_window:
         raise ContextOverflowError(
-            f"The {what} prompt needs about {need} tokens ({prompt} prompt × {TOKEN_MARGIN} margin + "
+            f"The {what} prompt needs about {need} tokens "
+            f"({prompt} prompt × {TOKEN_MARGIN} margin + "
             f"{max_tokens} reserved for output) but the model's context is {context_window}. "
             "Lower chunk_tokens or raise the context window.",
             need=need,
@@ -192,9 +193,11 @@ class Terms:
 
 
 def _hints(
-    numbered: Numbered, mentions: list[Mention], terms: Sequence[Term] = ()
+    numbered: Numbered, mentions: list[Mention], terms: Sequence[Term] = (), language: str = "en"
 ) -> dict[str, str]:
-    """Candidates found by code, named in the questions (after the shared prefix)."""
+    """Candidates found by code, named in the questions (after the shared prefix). The context
+    candidates are the sentences the notes check accepts: cue words of the article's language
+    and English (another language's cue is a false friend: Portuguese "energ-", "conden-")."""
     names: dict[str, list[int]] = {}
     ordered = sorted(mentions, key=lambda m: m.span.start)
     starts = [m.span.start for m in ordered]
@@ -205,9 +208,7 @@ def _hints(
         for t in titles(s.text):
             names.setdefault(t, []).append(n)
     context = [
-        str(n)
-        for n, s in enumerate(numbered.items, start=1)
-        if any(rx.search(s.text) for rx in lexicon().context.values())
+        str(n) for n, s in enumerate(numbered.items, start=1) if context_classes(s.text, language)
     ]
     return {
         "people": "; ".join(
@@ -245,7 +246,7 @@ async def _extract(
         "part": f"{chunk.index + 1} of {total}",
         "article": render_numbered(numbered),
     }
-    hints = _hints(numbered, mentions, terms)
+    hints = _hints(numbered, mentions, terms, doc.language)
     reply = ChunkExtraction()
     for step in prompt.passes:
         messages = prompt.render_pass(step, extra=hints, **variables)

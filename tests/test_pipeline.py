@@ -214,6 +214,29 @@ async def test_people_found_by_code_are_named_in_the_participants_question(
     assert "Fuentes" not in question  # named only in the hidden planted passage
 
 
+async def test_context_candidates_in_the_notes_question_are_the_ones_the_notes_check_accepts(
+    openai_mock: GuardedRouter,
+) -> None:
+    # "energy" starts like Portuguese "energ-" and "condensers" like "conden-" (cue words of
+    # another language): in an English article they are no context, so the question does not
+    # offer them; English cues ("opposes", "prisoners", "observer") are offered.
+    text = (
+        "VILNIUS, May 2 - The energy ministers of Estonia and Latvia met on Tuesday. "
+        "Each country will install synchronous condensers by 2027. "
+        "No agreement was reached on a capacity market, which Estonia opposes. "
+        "The ministers called for the release of prisoners held in the region. "
+        "An official of the European Commission attended as an observer."
+    )
+    model = ScriptedModel(items={})
+    await _run(openai_mock, model, ArticleInput(text=text))
+    asked = next(a for a in model.asked if "notes" in a.fields)
+    line = asked.messages[-1]["content"].split("which mention such context: ")[1].splitlines()[0]
+    numbers = [int(n) for n in line.split(", ")]
+    texts = [asked.sentences[n] for n in numbers]
+    assert not any("energy ministers" in t or "condensers" in t for t in texts), texts
+    assert [t.split()[0] for t in texts] == ["No", "The", "An"], texts
+
+
 # --- many chunks -----------------------------------------------------------------------------------
 
 

@@ -15,12 +15,14 @@ from service.ground.locate import (
     unsupported_names,
     unsupported_numbers,
 )
+from service.ground.notes import context_classes
 from service.ground.participants import stand_ins
 from service.ground.status import read_status
 
 __all__ = [
     "Found",
     "Numbered",
+    "context_classes",
     "foreign_script",
     "ground_chunk",
     "is_stated",

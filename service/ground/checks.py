@@ -70,11 +70,11 @@ def ground_chunk(
     for s in rank_notes(reply, numbered, found, doc):
         found.notes.append(GeopoliticalNote(note=s.text, evidence=[evidence(doc, s)]))
     for n in dict.fromkeys(reply.summary):
-        s = numbered.get(n)
-        if s is None:
+        cited = numbered.get(n)
+        if cited is None:
             found.drops["bad_sentence"] += 1
-        elif numbered.owns(s):
-            found.summary.append(s)
+        elif numbered.owns(cited):
+            found.summary.append(cited)
     found.topics = [
         t
         for t in (clean_field(x) for x in reply.topics)
