@@ -305,6 +305,34 @@ _RARE = _COMMON_ZIPF - 4.0
 POSTPOSED_LANGUAGES = frozenset("pt es fr it ca gl ro".split())
 
 
+# A list item that opens with a short label: "- **Digital Trade:** Argentina has …", "• Labor: …",
+# "2) **Tariffs**: …". Fact sheets, joint statements and briefing pages name each item's subject
+# there, in their own words.
+_LABELLED_ITEM = re.compile(
+    r"^[^\S\n]*(?:[-*•–]|\d{1,2}[.)])[^\S\n]+(?:\*\*|__)?"
+    r"(?P<label>[^\W\d_][^:\n*_]{1,38}?)(?:\*\*|__)?:(?:\*\*|__)?[^\S\n]+\S",
+    re.M,
+)
+LABEL_MAX_WORDS = 5
+
+
+def item_labels(text: str) -> list[str]:
+    """The labels of a labelled list (at least two items), in order, each once: the subjects the
+    document itself names. A label that is a country or holds a title that stands alone is a
+    party or a speaker ("- President Lula: …"), not a subject ("Digital Trade" is one: "trade"
+    only qualifies a title)."""
+    lex = lexicon()
+    labels = [m.group("label").strip() for m in _LABELLED_ITEM.finditer(text)]
+    labels = [
+        x
+        for x in dict.fromkeys(labels)
+        if len(x.split()) <= LABEL_MAX_WORDS
+        and not lex.territories.fullmatch(x)
+        and not lex.head_title(x)
+    ]
+    return labels if len(labels) >= 2 else []
+
+
 def key_terms(
     text: str,
     language: str,

@@ -19,7 +19,15 @@ from functools import lru_cache
 import py3langid
 
 from service import merge
-from service.candidates import Mention, Term, analyse, key_terms, named_meeting, titles
+from service.candidates import (
+    Mention,
+    Term,
+    analyse,
+    item_labels,
+    key_terms,
+    named_meeting,
+    titles,
+)
 from service.chunk import Chunk, chunk_text
 from service.clean import CleanDocument, load_article
 from service.config import Settings
@@ -180,16 +188,18 @@ def _prepare(doc: CleanDocument) -> tuple[list[Mention], Terms]:
     # topic candidates use the tagger where there is one (a noun and its modifiers, not a verb).
     hints = key_terms(doc.view.text, doc.language, limit=HINT_TERMS)
     topics = key_terms(doc.view.text, doc.language, limit=TOPIC_TERMS, rare_singles=True, tags=tags)
-    return mentions, Terms(hints=hints, topics=topics)
+    return mentions, Terms(hints=hints, topics=topics, labels=item_labels(doc.view.text))
 
 
 @dataclass(frozen=True)
 class Terms:
-    """Key terms found by code: recurring ones the prompt names (``hints``) and the candidates
-    that complete the model's topics (``topics``)."""
+    """Key terms found by code: recurring ones the prompt names (``hints``), the candidates that
+    complete the model's topics (``topics``) and the labels of the article's labelled lists, which
+    come first among those (``labels``: the article names those subjects itself)."""
 
     hints: Sequence[Term] = ()
     topics: Sequence[Term] = ()
+    labels: Sequence[str] = ()
 
 
 def _hints(
@@ -308,7 +318,8 @@ def _reduce(
             doc.language,
         ),
         topics=merge.merge_topics(
-            (t for f in found for t in f.topics), extra=[t.text for t in terms.topics]
+            (t for f in found for t in f.topics),
+            extra=[*terms.labels, *(t.text for t in terms.topics)],
         ),
         geopolitical_notes=merge.merge_notes([n for f in found for n in f.notes]),
         event=_named_event(merge.merge_events(f.event for f in found), doc),

@@ -202,3 +202,36 @@ def test_the_meeting_the_article_names_most_often(
     text: str, language: str, name: str | None
 ) -> None:
     assert named_meeting(text, language) == name
+
+
+# --- labelled lists ---------------------------------------------------------------------------
+
+
+def test_the_labels_of_a_labelled_list_are_its_subjects_in_any_markup() -> None:
+    text = (
+        "The two governments agreed on the following.\n"
+        "-\u00a0 **Digital Trade:**\u00a0Both sides will recognise each other's data rules.\n"
+        "* **Intellectual Property**: Enforcement against counterfeit goods will grow.\n"
+        "• Labor: Forced labour imports will be banned.\n"
+        "2) Environment: Illegal logging will be fought.\n"
+        "- Digital Trade: (repeated label, kept once)\n"
+    )
+    assert candidates.item_labels(text) == [
+        "Digital Trade",
+        "Intellectual Property",
+        "Labor",
+        "Environment",
+    ]
+
+
+def test_no_labels_from_speakers_countries_long_labels_or_a_lone_item() -> None:
+    speakers = "- President Lula: We will sign.\n- Foreign Minister Berg: We agree.\n"
+    countries = "- Brazil: 40 %.\n- Argentina: 35 %.\n"
+    long = (
+        "- Confronting State-Owned Enterprises and Subsidies Abroad: text.\n"
+        "- A label of far too many words to be a subject: text.\n"
+    )
+    lone = "Note: the talks resume in May.\n- Tariffs: The rate falls to 10 %.\n"
+    prose = "The ministers met at 10:30 in Geneva: nothing was agreed.\n"
+    for text in (speakers, countries, long, lone, prose):
+        assert candidates.item_labels(text) == [], text

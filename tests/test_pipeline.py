@@ -237,6 +237,27 @@ async def test_context_candidates_in_the_notes_question_are_the_ones_the_notes_c
     assert [t.split()[0] for t in texts] == ["No", "The", "An"], texts
 
 
+async def test_the_labels_of_a_labelled_list_lead_the_code_found_topics(
+    openai_mock: GuardedRouter,
+) -> None:
+    text = (
+        "WASHINGTON, May 2 - The United States and Argentina announced a trade framework.\n\n"
+        "- **Digital Trade:** Argentina will recognise U.S. data rules.\n"
+        "- **Intellectual Property:** Argentina will act against counterfeit goods.\n"
+        "- **Labor:** Argentina will ban imports made with forced labour.\n\n"
+        "Officials said the framework covers tariffs and tariffs on beef."
+    )
+    model = ScriptedModel(items={"topics": [{"anchor": "WASHINGTON", "topic": "trade framework"}]})
+    result = await _run(openai_mock, model, ArticleInput(text=text))
+    # the model's topic and the code's candidates take turns; the labels come first among those
+    assert result.topics[:4] == [
+        "trade framework",
+        "Digital Trade",
+        "Intellectual Property",
+        "Labor",
+    ]
+
+
 # --- many chunks -----------------------------------------------------------------------------------
 
 
