@@ -176,7 +176,7 @@ class OpenAIChatLLM:
         """The request's structured-output arguments: ``response_format``, or a compact grammar."""
         if not self.compact_json:
             return {"response_format": response_format}
-        schema = json.dumps(response_format["json_schema"]["schema"], sort_keys=True)
+        schema = json.dumps(response_format["json_schema"]["schema"])
         return {"extra_body": {"grammar": compact_json_grammar(schema)}}
 
     async def _send(
@@ -251,10 +251,51 @@ class OpenAIChatLLM:
 
 @functools.lru_cache(maxsize=256)
 def compact_json_grammar(schema_json: str) -> str:
-    """An LLGuidance grammar: JSON valid for the schema, with no whitespace between tokens."""
+    """An LLGuidance grammar for JSON valid for the schema, laid out one list object per line.
+
+    A list of objects opens with a newline and puts each object on a line of its own, without
+    indentation; inside a line, keys and items are separated by ``", "`` and ``": "``. Leaves
+    (strings, numbers, enums, nulls) are inline JSON Schemas (``%json``). With no whitespace at
+    all the embedded model closed every list at once (denied the newline it writes after
+    ``[``); the line layout keeps that newline and drops the indentation.
+    """
     schema = json.loads(schema_json)
-    schema["x-guidance"] = {"whitespace_flexible": False}
-    return "%llguidance {}\nstart: %json " + json.dumps(schema, separators=(",", ":"))
+    defs: dict[str, Any] = schema.get("$defs", {})
+    rules: list[str] = []
+
+    def resolve(node: dict[str, Any]) -> dict[str, Any]:
+        ref = node.get("$ref")
+        return defs[ref.rsplit("/", 1)[-1]] if isinstance(ref, str) else node
+
+    def rule(body: str) -> str:
+        name = f"r{len(rules)}"
+        rules.append(f"{name}: {body}")
+        return name
+
+    def lit(text: str) -> str:
+        return json.dumps(text)
+
+    def value(node: dict[str, Any]) -> str:
+        node = resolve(node)
+        kind = node.get("type")
+        if kind == "object" and "properties" in node:
+            parts = []
+            for i, (key, sub) in enumerate(node["properties"].items()):
+                parts.append(lit(("{" if i == 0 else ", ") + json.dumps(key) + ": "))
+                parts.append(value(sub))
+            return rule(" ".join([*parts, lit("}")]))
+        if kind == "array" and isinstance(node.get("items"), dict):
+            item = value(node["items"])
+            most = node.get("maxItems")
+            more = f"{{0,{most - 1}}}" if isinstance(most, int) else "*"
+            if resolve(node["items"]).get("type") == "object":
+                return rule(f'"[]" | "[\\n" {item} (",\\n" {item}){more} "\\n]"')
+            return rule(f'"[]" | "[" {item} (", " {item}){more} "]"')
+        leaf = {k: v for k, v in node.items() if k not in ("title", "description", "default")}
+        return rule("%json " + json.dumps(leaf, separators=(",", ":")))
+
+    top = value(schema)
+    return "%llguidance {}\nstart: " + top + "\n" + "\n".join(rules) + "\n"
 
 
 @functools.lru_cache(maxsize=256)

@@ -179,3 +179,30 @@ def test_shared_peer_predictions_reproduce_peers_md(
     )
     assert (case["topics"]["covered"], case["geopolitical_notes"]["covered"]) == (topics, notes)
     assert case["grounding"]["rate"] == 0.0  # no evidence: counted as ungrounded
+
+
+def test_the_line_layout_recording_replays_to_its_committed_report(tmp_path: Path) -> None:
+    """``evals/recordings/lines`` holds the embedded model's replies to the line-layout grammar
+    (``SUMMARISER_LLM_COMPACT_JSON=true``, the manifest says so): replaying the seed case rebuilds
+    every recorded request (a changed grammar would miss) and scores what the live run scored."""
+    root = Path(__file__).resolve().parents[2]
+    report = tmp_path / "r.json"
+    code, out = run(
+        "--gold",
+        str(root / "evals" / "gold"),
+        "--case",
+        SEED,
+        "--replay",
+        str(root / "evals" / "recordings" / "lines"),
+        "--no-gate",
+        "--report-json",
+        str(report),
+    )
+    assert code == 0, out
+    case = json.loads(report.read_text())["cases"][0]
+    live = json.loads((root / "evals" / "baselines" / "lines-local.json").read_text())
+    recorded = next(c for c in live["cases"] if c["id"] == SEED)
+    assert case["status"] == "ok" and case["cost"]["llm_calls"] == 3
+    for field in ("participants", "agreements"):
+        assert case[field]["f1"] == recorded[field]["f1"], field
+    assert case["cost"]["completion_tokens"] == recorded["cost"]["completion_tokens"] == 395

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import socket
 import threading
 from typing import Any
@@ -101,12 +102,87 @@ async def test_compact_json_mode_sends_a_grammar_instead_of_response_format(
     assert result.value == Reply(**GOOD)
     body = request_body(route.calls[0].request)
     assert "response_format" not in body  # llama.cpp refuses a grammar beside a schema
-    head, _, schema_json = body["grammar"].partition("start: %json ")
-    assert head == "%llguidance {}\n"
-    schema = json.loads(schema_json)
-    assert schema["x-guidance"] == {"whitespace_flexible": False}
-    assert schema["properties"] == Reply.model_json_schema()["properties"]
-    assert sorted(schema["required"]) == ["countries", "status"]
+    grammar = body["grammar"]
+    assert grammar.startswith("%llguidance {}\n")
+    accepts = _grammar_regex(grammar).fullmatch
+    assert accepts('{"countries": ["Norway", "Chile"], "status": "signed"}')
+    assert accepts('{"countries": [], "status": "signed"}')
+    assert not accepts('{"status": "signed", "countries": []}')  # keys in the schema's order
+    assert not accepts('{"countries": ["Norway", "Chile", "Peru", "Fiji"], "status": "x"}')
+    assert not accepts('{\n  "countries": [],\n  "status": "signed"\n}')  # no indentation
+
+
+class Person(BaseModel):
+    name: str | None = Field(None, max_length=60)
+    sentence: int
+
+
+class People(BaseModel):
+    participants: list[Person] = Field(max_length=3)
+    topics: list[str] = Field(max_length=2)
+
+
+def test_the_compact_grammar_puts_each_list_object_on_a_line_of_its_own() -> None:
+    from service.llm.openai_chat import compact_json_grammar, require_all
+
+    schema = require_all(People.model_json_schema())
+    accepts = _grammar_regex(compact_json_grammar(json.dumps(schema))).fullmatch
+    lined = (
+        '{"participants": [\n{"name": "Ana Lind", "sentence": 3},\n'
+        '{"name": null, "sentence": 4}\n], "topics": ["trade"]}'
+    )
+    assert accepts(lined)
+    assert accepts('{"participants": [], "topics": []}')
+    # no whitespace at all (the embedded model then closed every list at once), indented JSON,
+    # and a fourth participant are all refused
+    assert not accepts(json.dumps(json.loads(lined), separators=(",", ":")))
+    assert not accepts(json.dumps(json.loads(lined), indent=2))
+    four = '{"name": "A", "sentence": 1},\n' * 3 + '{"name": "B", "sentence": 2}'
+    assert not accepts('{"participants": [\n' + four + '\n], "topics": []}')
+
+
+def _grammar_regex(grammar: str) -> re.Pattern[str]:
+    """The language of one of our LLGuidance grammars as a Python regex (they are regular: rules
+    reference earlier rules only, and leaves are inline JSON Schemas of strings, integers, enums
+    and nulls)."""
+    head, *lines = grammar.strip().splitlines()
+    assert head == "%llguidance {}"
+    rules = dict(line.split(": ", 1) for line in lines)
+    memo: dict[str, str] = {}
+
+    def leaf(schema: dict[str, Any]) -> str:
+        if "anyOf" in schema:
+            return "(?:" + "|".join(leaf(s) for s in schema["anyOf"]) + ")"
+        if "enum" in schema:
+            return "(?:" + "|".join(re.escape(json.dumps(v)) for v in schema["enum"]) + ")"
+        kind = schema["type"]
+        if kind == "null":
+            return "null"
+        if kind == "integer":
+            return "-?\\d+"
+        assert kind == "string", schema
+        most = schema.get("maxLength")
+        return r'"(?:[^"\\\n]|\\.)' + (f"{{0,{most}}}" if most else "*") + '"'
+
+    def expand(name: str) -> str:
+        if name not in memo:
+            body = rules[name]
+            if body.startswith("%json "):
+                memo[name] = leaf(json.loads(body.removeprefix("%json ")))
+            else:
+                out = []
+                for m in re.finditer(r'"(?:[^"\\]|\\.)*"|r\d+|\{\d*,?\d*\}|[()|*]', body):
+                    tok = m.group()
+                    if tok.startswith('"'):
+                        out.append(re.escape(json.loads(tok)))
+                    elif tok.startswith("r"):
+                        out.append("(?:" + expand(tok) + ")")
+                    else:
+                        out.append(tok.replace("(", "(?:") if tok == "(" else tok)
+                memo[name] = "".join(out)
+        return memo[name]
+
+    return re.compile(expand(grammar.split("start: ", 1)[1].split()[0]))
 
 
 async def test_invalid_json_is_repaired_with_a_bounded_prompt(openai_mock: GuardedRouter) -> None:
