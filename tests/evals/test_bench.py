@@ -73,6 +73,10 @@ def test_short_fake_llm_bench_completes_and_its_json_validates(tmp_path: Path) -
     assert done.returncode == 0, done.stderr[-3000:]
     report = BenchReport.model_validate(json.loads((out / "bench.json").read_text()))
     assert {r.approach for r in report.rows} >= {"pipeline", "single"}
+    if report.concurrency is not None and report.concurrency.bound_ms is not None:
+        # a chunk's passes run one after another and at most 2 calls are in flight: no run can
+        # beat the bound its own calls set
+        assert report.concurrency.bound_ms <= report.concurrency.concurrent.wall_ms
     assert (out / "bench.md").read_text().startswith("# summarise bench")
     assert (out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -128,3 +132,19 @@ def test_a_long_input_repeats_no_paragraph_so_intake_keeps_it_whole() -> None:
     doc = clean_text(long.text)
     assert not [d for d in doc.excluded if d.reason == "duplicate"]
     assert count_tokens(doc.view.text) > 0.8 * long.tokens
+
+
+def test_chunk_bound_is_the_slowest_chunk_or_the_calls_spread_over_the_slots() -> None:
+    from evals.bench.measure import chunk_bound
+    from evals.bench.meter import Call
+
+    def call(part: int, ms: float) -> Call:
+        body = json.dumps({"messages": [{"role": "user", "content": f"Part {part} of 3\n[1] x"}]})
+        return Call(start=0.0, end=ms / 1000, body=body.encode())
+
+    calls = [call(1, 100), call(1, 100), call(1, 100), call(2, 50), call(3, 50)]
+    wide = chunk_bound(calls, parallel=3)
+    assert wide == {"slowest_chunk_ms": 300.0, "bound_ms": 300.0}  # chunk 1's three passes
+    narrow = chunk_bound(calls, parallel=1)
+    assert narrow is not None and narrow["bound_ms"] == pytest.approx(400.0)  # all in one slot
+    assert chunk_bound([Call(start=0.0, end=0.1, body=b"{}")], parallel=2) is None
