@@ -277,6 +277,11 @@ def compact_json_grammar(schema_json: str) -> str:
 
     def value(node: dict[str, Any]) -> str:
         node = resolve(node)
+        branches = [resolve(b) for b in node.get("anyOf", [])]
+        if any(b.get("type") in ("object", "array") for b in branches):
+            # an optional object or list: each branch laid out (an inline %json would hold a
+            # $ref it cannot resolve)
+            return rule(" | ".join(value(b) for b in branches))
         kind = node.get("type")
         if kind == "object" and "properties" in node:
             parts = []

@@ -141,6 +141,23 @@ def test_the_compact_grammar_puts_each_list_object_on_a_line_of_its_own() -> Non
     assert not accepts('{"participants": [\n' + four + '\n], "topics": []}')
 
 
+class Meeting(BaseModel):
+    host: Person | None = None
+    people: list[Person] | None = Field(None, max_length=2)
+
+
+def test_the_compact_grammar_lays_out_an_optional_object_and_list() -> None:
+    from service.llm.openai_chat import compact_json_grammar, require_all
+
+    grammar = compact_json_grammar(json.dumps(require_all(Meeting.model_json_schema())))
+    assert "$ref" not in grammar  # an inline %json could not resolve it
+    accepts = _grammar_regex(grammar).fullmatch
+    assert accepts('{"host": null, "people": null}')
+    assert accepts('{"host": {"name": "Ana Lind", "sentence": 2}, "people": []}')
+    assert accepts('{"host": null, "people": [\n{"name": null, "sentence": 1}\n]}')
+    assert not accepts('{"host": {"sentence": 2}, "people": null}')  # every key is required
+
+
 def _grammar_regex(grammar: str) -> re.Pattern[str]:
     """The language of one of our LLGuidance grammars as a Python regex (they are regular: rules
     reference earlier rules only, and leaves are inline JSON Schemas of strings, integers, enums
