@@ -248,12 +248,12 @@ def chunk_bound(calls: list[Call], parallel: int) -> dict[str, float] | None:
     """The shortest LLM time ``parallel`` chunk calls in flight allow: a chunk's passes run one
     after another, so no schedule beats its slowest chunk, nor the calls' total spread over
     ``parallel`` slots. Calls are assigned to chunks by the "Part n of m" of their request."""
-    per_chunk: dict[int, float] = {}
+    per_chunk: defaultdict[int, float] = defaultdict(float)
     for call in calls:
         m = _PART.search(call.body or b"")
         if m is None:
             return None
-        per_chunk[int(m.group(1))] = per_chunk.get(int(m.group(1)), 0.0) + call.ms
+        per_chunk[int(m.group(1))] += call.ms
     if not per_chunk:
         return None
     slowest = max(per_chunk.values())

@@ -290,10 +290,11 @@ def compact_json_grammar(schema_json: str) -> str:
                 parts.append(value(sub))
             return rule(" ".join([*parts, lit("}")]))
         if kind == "array" and isinstance(node.get("items"), dict):
-            item = value(node["items"])
+            items = resolve(node["items"])
+            item = value(items)
             most = node.get("maxItems")
             more = f"{{0,{most - 1}}}" if isinstance(most, int) else "*"
-            if resolve(node["items"]).get("type") == "object":
+            if items.get("type") == "object":
                 return rule(f'"[]" | "[\\n" {item} (",\\n" {item}){more} "\\n]"')
             return rule(f'"[]" | "[" {item} (", " {item}){more} "]"')
         leaf = {k: v for k, v in node.items() if k not in ("title", "description", "default")}

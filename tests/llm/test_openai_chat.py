@@ -195,7 +195,7 @@ def _grammar_regex(grammar: str) -> re.Pattern[str]:
                     elif tok.startswith("r"):
                         out.append("(?:" + expand(tok) + ")")
                     else:
-                        out.append(tok.replace("(", "(?:") if tok == "(" else tok)
+                        out.append("(?:" if tok == "(" else tok)
                 memo[name] = "".join(out)
         return memo[name]
 
