@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -113,9 +114,13 @@ async def test_logs_are_json_without_article_text_or_key(
     configure_logging("INFO")  # bind the handler to the captured stderr
     await client.post("/v1/summaries", json=ARTICLE, headers={**auth, "X-Request-ID": "trace-42"})
     r = await client.post("/v1/jobs", json=ARTICLE, headers=auth)
-    for _ in range(100):
-        if (await client.get(r.headers["location"], headers=auth)).json()["status"] == "succeeded":
+    status = None
+    for _ in range(200):  # up to 10 s: under load 100 back-to-back polls could end before it did
+        status = (await client.get(r.headers["location"], headers=auth)).json()["status"]
+        if status == "succeeded":
             break
+        await asyncio.sleep(0.05)
+    assert status == "succeeded"
     err = capsys.readouterr().err
     lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
     assert any(e.get("request_id") == "trace-42" and e["event"] == "request" for e in lines)
