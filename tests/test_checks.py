@@ -11,6 +11,7 @@ from service.clean import CleanDocument, clean_text
 from service.extract import ChunkExtraction, XAgreement, XNote, XParticipant
 from service.ground import ground_chunk, number_sentences, read_status
 from service.ground.agreements import document_phrase, head_phrase
+from service.ground.notes import MAX_NOTES, is_heading
 from service.ground.participants import is_side
 from service.ground.status import cues
 from service.merge import merge_participants
@@ -250,20 +251,69 @@ def test_notes_are_sentences_with_context_and_filled_from_candidates() -> None:
 
 
 def test_a_weak_pick_yields_to_a_sentence_richer_in_context() -> None:
-    text = (
-        "Supply chain security was also addressed. "
-        "Officials discussed partnerships and supply chain resilience. "
-        "Both sides stressed supply chain stability. "
-        "Trade in chips was reviewed for security. "
-        "China objects to the talks and claims sovereignty over Taiwan. "
-        "It rained."
-    )
-    reply = ChunkExtraction(notes=[XNote(sentence=n) for n in (1, 2, 3, 4)])
+    picks = [  # one kind of context each, picked by the model: 2 points
+        "Energy security came up as well.",
+        "Both sides stressed supply chain stability.",
+        "Trade in chips was reviewed for security.",
+        "Port security was discussed.",
+    ]
+    # two kinds of context and a country: more such sentences than the places the picks leave
+    strong = [
+        "China objects to the talks and claims sovereignty over Taiwan.",
+        "Japan objects to the patrols and claims sovereignty over the islands.",
+        "Korea objects to the drills and claims sovereignty over the reef.",
+    ][: MAX_NOTES - len(picks) + 1]
+    text = " ".join([*picks, *strong, "It rained."])
+    reply = ChunkExtraction(notes=[XNote(sentence=n) for n in range(1, len(picks) + 1)])
     found, _ = _ground(reply, _doc(text))
     notes = [n.note for n in found.notes]
-    assert len(notes) == 4
-    # Two kinds of context and a country outrank the model's thinnest pick.
-    assert "China objects to the talks and claims sovereignty over Taiwan." in notes
+    assert len(notes) == MAX_NOTES
+    # The sentences richer in context are all kept; the model's last thin pick yields.
+    assert set(strong) <= set(notes) and picks[-1] not in notes
+
+
+HEADED = (
+    "Norland and Sudland sign border accord\n\n"
+    "OSLO, May 4 - Norland objects to the patrols and claims sovereignty over the islands.\n\n"
+    "Norland rejects Sudland's sovereignty claim over the disputed islands\n\n"
+    "Sudland, which is an ally of Westland, protested the sanctions imposed on it; and\n"
+    "Norland protested the sanctions and the patrols, the ministry said."
+)
+
+
+def test_a_heading_is_no_note_though_its_words_are_context() -> None:
+    doc = _doc(HEADED)
+    found, numbered = _ground(ChunkExtraction(notes=[XNote(sentence=3)]), doc)
+    assert numbered.get(3).text.startswith("Norland rejects")  # type: ignore[union-attr]
+    notes = [n.note for n in found.notes]
+    assert found.drops["note_is_heading"] == 1
+    assert not any(n.startswith("Norland rejects") for n in notes)
+    assert (
+        "OSLO, May 4 - Norland objects to the patrols and claims sovereignty over the islands."
+        in notes
+    )
+    # A clause that ends its line on "; and" is part of a statement, not a heading.
+    assert any(n.startswith("Sudland, which is an ally") for n in notes)
+
+
+@pytest.mark.parametrize(
+    ("source", "heading"),
+    [
+        ("<h2>Norland rejects Sudland's sovereignty claim</h2><p>It said so.</p>", True),
+        ("<p>Norland rejects Sudland's sovereignty claim, it said on Monday.</p>", False),
+        ("Intro.\nNorland rejects Sudland's sovereignty claim\nMore.", True),
+        ("Intro. Norland rejects Sudland's sovereignty claim\nas wrapped text goes on.", False),
+        ("Intro.\nNorland rejects Sudland's sovereignty claim.\nMore.", False),
+    ],
+)
+def test_headings_are_lines_of_their_own_without_closing_punctuation(
+    source: str, heading: bool
+) -> None:
+    target = "Norland rejects Sudland's sovereignty claim"
+    start = source.index(target)
+    end = start + len(target) + (source[start + len(target)] in ".,")
+    text = source[start:end]
+    assert is_heading(Sentence(Span(start, end), text), source) is heading
 
 
 # --- people found by code, places, stand-ins ---------------------------------------------------
