@@ -65,11 +65,17 @@ def _spacy() -> Any | None:
         )
     # The entity recogniser (people) and the tagger (which words are nouns, for key terms) are
     # used. The NER has a tok2vec of its own in en_core_web_sm, so its entities do not depend on
-    # the tagger's; the parser and lemmatizer are left out.
+    # the tagger's; the parser and lemmatizer are left out, and so is the attribute ruler, which
+    # only maps the tagger's Penn Treebank tags to universal POS (a quarter of spaCy's time on the
+    # seed article): nouns and adjectives are read from the tags themselves (`_NOUN_TAGS`).
     return spacy.load(root, exclude=_UNUSED_COMPONENTS)
 
 
-_UNUSED_COMPONENTS = ["lemmatizer", "parser"]
+_UNUSED_COMPONENTS = ["lemmatizer", "parser", "attribute_ruler"]
+# Penn Treebank tags of common nouns and adjectives: what the attribute ruler maps to NOUN and ADJ
+# (proper nouns, NNP and NNPS, are PROPN: names are no subjects).
+_NOUN_TAGS = frozenset({"NN", "NNS"})
+_ADJECTIVE_TAGS = frozenset({"JJ", "JJR", "JJS"})
 
 
 @dataclass(frozen=True)
@@ -92,8 +98,8 @@ def analyse(view: View, language: str, source: str) -> tuple[list[Mention], Word
     for ent in doc.ents:
         if ent.label_ == "PERSON":
             spans.extend(_clean(view, ent.start_char, ent.end_char, source))
-    nouns = {t.lower_ for t in doc if t.pos_ == "NOUN"}
-    modifiers = {t.lower_ for t in doc if t.pos_ == "ADJ"} | nouns
+    nouns = {t.lower_ for t in doc if t.tag_ in _NOUN_TAGS}
+    modifiers = {t.lower_ for t in doc if t.tag_ in _ADJECTIVE_TAGS} | nouns
     return _mentions(view, spans), WordTags(frozenset(nouns), frozenset(modifiers))
 
 

@@ -80,21 +80,33 @@ def test_a_tampered_spacy_model_is_refused(monkeypatch: pytest.MonkeyPatch) -> N
         candidates._spacy.cache_clear()
 
 
-def test_the_loaded_pipeline_finds_the_entities_the_full_pipeline_finds() -> None:
-    """The loaded pipeline leaves out the parser and the lemmatizer; en_core_web_sm's NER has its
-    own tok2vec, so its entities must equal those of the whole pipeline."""
+def test_the_loaded_pipeline_finds_the_entities_and_nouns_the_full_pipeline_finds() -> None:
+    """The loaded pipeline leaves out the parser, the lemmatizer and the attribute ruler;
+    en_core_web_sm's NER has its own tok2vec, so its entities must equal those of the whole
+    pipeline, and the nouns and adjectives read from the tagger's tags must be the ones the
+    attribute ruler would have marked NOUN and ADJ."""
     import spacy
 
-    from service.candidates import _spacy
+    from service.candidates import WordTags, _spacy, analyse
+    from service.clean import clean_text
 
     nlp = _spacy()
-    assert nlp is not None and nlp.pipe_names == ["tok2vec", "tagger", "attribute_ruler", "ner"]
+    assert nlp is not None and nlp.pipe_names == ["tok2vec", "tagger", "ner"]
     full = spacy.load(nlp.path)  # the same model directory, every component
-    text = (Path(__file__).parents[1] / "evals/gold/us-india-joint-statement-2023.txt").read_text()
-    assert [(e.start_char, e.end_char, e.label_) for e in nlp(text).ents] == [
-        (e.start_char, e.end_char, e.label_) for e in full(text).ents
-    ]
-    assert "parser" in full.pipe_names and "lemmatizer" in full.pipe_names
+    assert {"parser", "lemmatizer", "attribute_ruler"} <= set(full.pipe_names)
+    for case in ("us-india-joint-statement-2023", "us-uk-economic-prosperity-deal-2025"):
+        text = (Path(__file__).parents[1] / f"evals/gold/{case}.txt").read_text()
+        whole = full(text)
+        assert [(e.start_char, e.end_char, e.label_) for e in nlp(text).ents] == [
+            (e.start_char, e.end_char, e.label_) for e in whole.ents
+        ]
+        doc = clean_text(text)
+        _, tags = analyse(doc.view, "en", doc.source_text)
+        whole = full(doc.view.text)
+        nouns = frozenset(t.lower_ for t in whole if t.pos_ == "NOUN")
+        adjectives = frozenset(t.lower_ for t in whole if t.pos_ == "ADJ")
+        assert tags == WordTags(nouns, adjectives | nouns)
+        assert "tariffs" in tags.nouns or "cooperation" in tags.nouns
 
 
 # --- key terms (topic candidates) ------------------------------------------------------------------
