@@ -61,6 +61,20 @@ def test_mentions_carry_exact_source_spans_through_markup() -> None:
     assert text[m.span.start : m.span.end] == "Hugo Ch&aacute;vez"
 
 
+def test_english_people_in_later_paragraphs_carry_their_own_source_spans() -> None:
+    # spaCy reads the paragraphs in batches: each paragraph's offsets are put back in place.
+    text = (
+        "<h1>Talks in Oslo</h1>\n<p>Foreign Minister Ana Lind met Tomas Berg on Monday.</p>\n\n"
+        "<p>Later, Prime Minister Keir Starmer joined them.</p>\n\n\n"
+        "<p>Officials said President Donald J. Trump would visit &amp; sign.</p>"
+    )
+    doc = clean_text(text)
+    found = people(doc.view, "en", text)
+    assert {"Keir Starmer", "Donald J. Trump"} <= {m.text for m in found}
+    for m in found:
+        assert text[m.span.start : m.span.end] == m.text
+
+
 def test_titles_are_widened_to_their_qualifiers() -> None:
     assert "U.S. Under Secretary for Economic Affairs" in titles(
         "Leading the delegation was the U.S. Under Secretary for Economic Affairs, who met them."
