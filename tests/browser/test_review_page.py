@@ -86,8 +86,11 @@ def axe_check(page: Any, axe_source: str, shots: Path, name: str) -> None:
     assert not bad, json.dumps(bad, indent=2)
 
 
-def item(page: Any, text: str, *, exact: bool = False) -> Any:
-    items = page.locator("#results li.item:not([data-key^=summary])")
+def item(page: Any, text: str, *, exact: bool = False, field: str | None = None) -> Any:
+    """The result item whose main button holds ``text``: of one field ("agreements"), or of any
+    but the summary (a note may quote an agreement's title)."""
+    selector = f'[data-key^="{field}:"]' if field else ":not([data-key^=summary])"
+    items = page.locator(f"#results li.item{selector}")
     label = re.compile(rf"^\s*{re.escape(text)}\s*$") if exact else text
     return items.filter(has=page.locator("button.item-main", has_text=label))
 
@@ -104,7 +107,7 @@ def test_editor_reviews_corrects_and_exports(
     assert page.locator("#progress-log li").count() >= 0  # events seen depend on timing
 
     # The agreement and its status badge; dropped boilerplate is marked in the article.
-    pax = item(page, "Pax Silica Declaration")
+    pax = item(page, "Pax Silica Declaration", field="agreements")
     pax.wait_for()
     assert pax.locator(".badge.status").inner_text() == "endorsed"
     dropped = page.locator("#article .dropped-boilerplate")
@@ -179,7 +182,7 @@ def test_editor_reviews_corrects_and_exports(
 
     # Reopening the job (the key stays in this tab's session) shows the saved corrections.
     page.reload()
-    pax = item(page, "Pax Silica Declaration")
+    pax = item(page, "Pax Silica Declaration", field="agreements")
     pax.wait_for()
     assert pax.locator(".badge.status").inner_text() == "signed"
     assert page.evaluate("sessionStorage.length") == 1
@@ -226,7 +229,7 @@ def test_markup_in_an_article_renders_as_inert_text(
     page = new_page(browser, service)
     sign_in(page, service)
     submit(page, hostile + SEED, "Markup test")
-    item(page, "Pax Silica Declaration").wait_for()
+    item(page, "Pax Silica Declaration", field="agreements").wait_for()
     article = page.locator("#article")
     text = article.inner_text()
     assert '<script>window.__pwned = "script"; alert(1)</script>' in text
@@ -243,7 +246,7 @@ def test_markup_in_an_article_renders_as_inert_text(
     article.get_by_text("link</a>", exact=False).first.click()
     assert page.evaluate("window.__pwned === undefined")
     # Evidence offsets still land on the right text after the markup.
-    item(page, "Pax Silica Declaration").locator("button.item-main").click()
+    item(page, "Pax Silica Declaration", field="agreements").locator("button.item-main").click()
     assert "Pax Silica Declaration" in " ".join(
         page.locator("#article mark.is-marked").all_inner_texts()
     )
@@ -262,11 +265,11 @@ def test_html_page_shows_the_extracted_text_and_an_unknown_job_is_refused(
     page = new_page(browser, service)
     sign_in(page, service)
     submit(page, html)
-    item(page, "Pax Silica Declaration").wait_for()
+    item(page, "Pax Silica Declaration", field="agreements").wait_for()
     assert "HTML input" in page.locator("#banners").inner_text()
     text = page.locator("#article").inner_text()
     assert "<p>" not in text and "Pax Silica Declaration" in text
-    item(page, "Pax Silica Declaration").locator("button.item-main").click()
+    item(page, "Pax Silica Declaration", field="agreements").locator("button.item-main").click()
     assert "Pax Silica Declaration" in " ".join(
         page.locator("#article mark.is-marked").all_inner_texts()
     )
