@@ -40,6 +40,7 @@ def rank_notes(
     so is a heading (``note_is_heading``: a headline restates the story, it states no context).
     """
     language = doc.language
+    headings = {s for s in numbered.items if is_heading(s, doc.source_text)}
     picked: list[Sentence] = []
     for n in dict.fromkeys(x.sentence for x in reply.notes):
         s = numbered.get(n)
@@ -47,7 +48,7 @@ def rank_notes(
             found.drops["bad_sentence"] += 1
         elif not context_classes(s.text, language):
             found.drops["note_without_context"] += 1
-        elif is_heading(s, doc.source_text):
+        elif s in headings:
             found.drops["note_is_heading"] += 1
         elif numbered.owns(s):
             picked.append(s)
@@ -61,11 +62,7 @@ def rank_notes(
         named = {m.group().casefold() for m in territories.finditer(s.text)}
         return kinds + bool(named) + bool(named - sides) + (s in picked)
 
-    scored = [
-        (score(s), s)
-        for s in numbered.items
-        if numbered.owns(s) and not is_heading(s, doc.source_text)
-    ]
+    scored = [(score(s), s) for s in numbered.items if numbered.owns(s) and s not in headings]
     ranked = sorted(
         ((k, s) for k, s in scored if k >= NOTE_MIN_SCORE), key=lambda x: (-x[0], x[1].span.start)
     )
