@@ -497,8 +497,9 @@ def named_meeting(text: str, language: str = "en") -> str | None:
         word = tokens[i].group()
         return word[0].isupper() and word.casefold() not in dates
 
-    def adjacent(i: int, j: int) -> bool:  # only spaces between tokens i < j
-        return not text[tokens[i].end() : tokens[j].start()].strip()
+    def adjacent(i: int, j: int) -> bool:  # only spaces between tokens i < j, within a paragraph
+        gap = text[tokens[i].end() : tokens[j].start()]
+        return not gap.strip() and gap.count("\n") < 2  # a headline is no part of its dateline
 
     for i, tok in enumerate(tokens):
         if not capital(i) or not nouns.fullmatch(tok.group()):

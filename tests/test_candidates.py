@@ -220,6 +220,13 @@ def test_without_a_tagger_analyse_gives_pattern_people_and_no_tags() -> None:
         # a sentence's leading article and a weekday are no part of the name
         ("A Cúpula do Mercosul reuniu os presidentes.", "pt", "Cúpula do Mercosul"),
         ("They met at the Summit of the Americas on Friday.", "en", "Summit of the Americas"),
+        # a name does not run from a headline into the dateline below it
+        (
+            "Remarks After the Economic Dialogue\n\nNAIROBI, March 3 - The Economic Dialogue "
+            "ended.",
+            "en",
+            "Economic Dialogue",
+        ),
         # a lowercase meeting noun, or a capitalised one alone, names no meeting
         ("The ministers held a meeting in Vilnius. Meeting ended late.", "en", None),
     ],

@@ -15,6 +15,7 @@ from service.ground.notes import MAX_NOTES, is_heading
 from service.ground.participants import is_side
 from service.ground.status import cues
 from service.merge import merge_participants
+from service.summary import extractive_summary
 from service.text import Sentence, Span
 
 TEXT = (
@@ -237,6 +238,29 @@ def test_document_phrase_follows_the_language() -> None:
     assert document_phrase(s, "en") == "Pax Silica Declaration"
 
 
+def test_a_document_phrase_ends_on_no_preposition() -> None:
+    # German "der" is a phrase break (it is also a relative pronoun): the complement stops before
+    # it and must not keep the preposition it stopped after.
+    text = "Sie haben eine Absichtserklärung über gemeinsame Streifen an der Grenze unterzeichnet."
+    assert document_phrase([Sentence(Span(0, 1), text)], "de") == (
+        "Absichtserklärung über gemeinsame Streifen"
+    )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "Ein Abkommen über den Austausch von Daten soll bis zum Sommer ausgehandelt werden.",
+            "under_negotiation",
+        ),
+        ("Beide Seiten wollen ein Abkommen aushandeln.", "under_negotiation"),
+    ],
+)
+def test_german_negotiation_verbs_read_as_under_negotiation(sentence: str, expected: str) -> None:
+    assert read_status("proposed", sentence) == expected
+
+
 # --- notes ----------------------------------------------------------------------------------------
 
 
@@ -294,6 +318,42 @@ def test_a_heading_is_no_note_though_its_words_are_context() -> None:
     )
     # A clause that ends its line on "; and" is part of a statement, not a heading.
     assert any(n.startswith("Sudland, which is an ally") for n in notes)
+
+
+TRANSCRIPT = (
+    "Remarks to the Press After the Meeting\n\n"
+    "OSLO, March 3, 2026\n\n"
+    "MINISTER BERG: We discussed regional security and the border dispute with Sudland.\n\n"
+    "QUESTION: Minister, does Norland still claim sovereignty over the islands?\n\n"
+    "MINISTER BERG: Norland objects to the patrols and claims sovereignty over the islands.\n"
+)
+
+
+def test_a_question_is_no_note_though_its_words_are_context() -> None:
+    doc = _doc(TRANSCRIPT)
+    found, numbered = _ground(ChunkExtraction(notes=[XNote(sentence=4)]), doc)
+    assert numbered.get(4).text.startswith("QUESTION:")  # type: ignore[union-attr]
+    notes = [n.note for n in found.notes]
+    assert found.drops["note_is_question"] == 1
+    assert not any(n.startswith("QUESTION") for n in notes)
+    assert any(n.startswith("MINISTER BERG: Norland objects") for n in notes)
+
+
+def test_the_summary_passes_over_datelines_and_questions_not_the_headline() -> None:
+    doc = _doc(TRANSCRIPT)
+    _, numbered = _ground(ChunkExtraction(), doc)
+    assert numbered.get(2).text == "OSLO, March 3, 2026"  # type: ignore[union-attr]
+    picks = [[numbered.get(2), numbered.get(4), numbered.get(5)]]
+    texts = [s.text for s in extractive_summary(picks, doc)]  # type: ignore[list-item]
+    # the lead, then the one pick that states something: no dateline, no reporter's question
+    assert texts == [
+        "MINISTER BERG: We discussed regional security and the border dispute with Sudland.",
+        "MINISTER BERG: Norland objects to the patrols and claims sovereignty over the islands.",
+    ]
+    # the headline is the article's own one-line summary: a pick of it stays
+    picks = [[numbered.get(1), numbered.get(4)]]
+    texts = [s.text for s in extractive_summary(picks, doc)]  # type: ignore[list-item]
+    assert texts[0] == "Remarks to the Press After the Meeting"
 
 
 @pytest.mark.parametrize(
@@ -365,6 +425,21 @@ def test_people_named_beside_a_title_in_a_sentence_of_taking_part_are_found_by_c
     for p in found:
         [e] = p.evidence
         assert p.name in doc.source_text[e.start : e.end]
+
+
+def test_german_compound_titles_find_the_people_beside_them() -> None:
+    # German writes an office as one word ("Bundesinnenministerin"); no German name finder exists,
+    # so the title is what finds the name.
+    doc = _doc(
+        "Warschau (dpa) - Bundesinnenministerin Katrin Vogler und ihr polnischer Amtskollege "
+        "Tomasz Wierzbicki haben am Dienstag eine Absichtserklärung unterzeichnet. "
+        "Der Innenpolitiker Jens Hollmann nannte sie zu wenig.",
+        "de",
+    )
+    chunk = Chunk(0, doc.body, doc.body, 100)
+    numbered = number_sentences(doc, chunk)
+    got = {p.name: p.role for p in titled_people(numbered, doc, [])}
+    assert got == {"Katrin Vogler": "Bundesinnenministerin", "Tomasz Wierzbicki": "Amtskollege"}
 
 
 def test_a_side_written_beside_the_name_wins_over_a_guessed_one() -> None:

@@ -99,7 +99,17 @@ def document_phrases(text: str, language: str = "en") -> Iterator[str]:
             if word in FUNCTION_WORDS or k == postposed:
                 break
             end = noun_end + w.end()
-        yield " ".join(text[start:end].split()).strip(" -–")
+        yield _trim_tail(" ".join(text[start:end].split()).strip(" -–"), function)
+
+
+def _trim_tail(phrase: str, function: frozenset[str]) -> str:
+    """The phrase without the function words its tail stopped on: a complement cut at a phrase
+    break leaves its preposition behind ("Absichtserklärung über gemeinsame Streifen an" before
+    "der …"). The document noun itself is never trimmed."""
+    parts = phrase.split()
+    while len(parts) > 1 and parts[-1].casefold() in function | PREPOSITIONS:
+        parts.pop()
+    return " ".join(parts)
 
 
 # Tokens after a document noun that its phrase may take ("… entre Brasil, Irã e Turquia para troca

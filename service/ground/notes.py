@@ -37,7 +37,8 @@ def rank_notes(
     scored by the kinds of context it mentions, plus one when it names a country or region (a
     note is about someone) and one when the model picked it; the best ``MAX_NOTES`` are kept, in
     article order. A pick with no context cue at all is dropped (``note_without_context``), and
-    so is a heading (``note_is_heading``: a headline restates the story, it states no context).
+    so is a heading (``note_is_heading``: a headline restates the story, it states no context)
+    and a question (``note_is_question``: it asks, it states nothing).
     """
     language = doc.language
     headings = {s for s in numbered.items if is_heading(s, doc.source_text)}
@@ -50,6 +51,8 @@ def rank_notes(
             found.drops["note_without_context"] += 1
         elif s in headings:
             found.drops["note_is_heading"] += 1
+        elif is_question(s):
+            found.drops["note_is_question"] += 1
         elif numbered.owns(s):
             picked.append(s)
     territories = lexicon().territories
@@ -62,7 +65,11 @@ def rank_notes(
         named = {m.group().casefold() for m in territories.finditer(s.text)}
         return kinds + bool(named) + bool(named - sides) + (s in picked)
 
-    scored = [(score(s), s) for s in numbered.items if numbered.owns(s) and s not in headings]
+    scored = [
+        (score(s), s)
+        for s in numbered.items
+        if numbered.owns(s) and s not in headings and not is_question(s)
+    ]
     ranked = sorted(
         ((k, s) for k, s in scored if k >= NOTE_MIN_SCORE), key=lambda x: (-x[0], x[1].span.start)
     )
@@ -87,6 +94,15 @@ def is_heading(s: Sentence, source: str) -> bool:
         and (after[:1] in ("\n", "<") or (not after and s.span.end + _EDGE >= len(source)))
         and "\n" not in inside
     )
+
+
+_QUESTION = re.compile(r"[?¿][\"'”’»)\]]*\s*$")
+
+
+def is_question(s: Sentence) -> bool:
+    """A sentence that asks (a reporter's question in a transcript, a rhetorical headline): it
+    states nothing, so it is no note and no summary sentence."""
+    return bool(_QUESTION.search(s.text))
 
 
 # The territories an article names most often are its sides; the others are third parties.
