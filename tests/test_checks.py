@@ -231,6 +231,32 @@ def test_status_cues_in_several_languages(model: str, sentence: str, expected: s
     assert read_status(model, sentence) == expected
 
 
+@pytest.mark.parametrize(
+    ("sentence", "title", "expected"),
+    [
+        # the talks are the subject; the verb after the title says how they ended
+        (
+            "Les négociations sur le renouvellement de l'accord de pêche ont échoué mardi.",
+            "accord de pêche",
+            "discussed",
+        ),
+        ("Talks on the border treaty were rejected by the senate.", "border treaty", "rejected"),
+        # no ending after the title: the talks go on
+        ("Negotiations on the border treaty continue.", "border treaty", "under_negotiation"),
+        # a verb before the title governs it, whatever follows
+        ("They signed the border treaty, which critics rejected.", "border treaty", "signed"),
+        # Polish passive participle; the title's own noun is what it is, not what happened to it
+        (
+            "Litewska propozycja została odrzucona przez stronę polską.",
+            "Litewska propozycja",
+            "rejected",
+        ),
+    ],
+)
+def test_how_talks_about_an_agreement_ended(sentence: str, title: str, expected: str) -> None:
+    assert read_status("under_negotiation", sentence, title) == expected
+
+
 def test_document_phrase_follows_the_language() -> None:
     s = [Sentence(Span(0, 1), "Chávez busca um acordo humanitário entre as Farc e o governo.")]
     assert document_phrase(s, "pt") == "acordo humanitário entre as Farc e o governo"
@@ -425,6 +451,31 @@ def test_people_named_beside_a_title_in_a_sentence_of_taking_part_are_found_by_c
     for p in found:
         [e] = p.evidence
         assert p.name in doc.source_text[e.start : e.end]
+
+
+def test_a_person_filed_as_a_delegation_keeps_the_name_when_the_sentence_titles_them() -> None:
+    doc = _doc(
+        "La délégation marocaine, conduite par le secrétaire général du ministère, Karim Benali, "
+        "a rejeté la proposition. Les otages, dont Clara Rojas, attendent.",
+        "fr",
+    )
+    reply = ChunkExtraction(
+        participants=[
+            XParticipant(name="Karim Benali", role="delegation", sentence=1),
+            XParticipant(name="Clara Rojas", role="official", sentence=2),
+        ]
+    )
+    found, _ = _ground(reply, doc)
+    got = {p.name: p.role for p in found.participants}
+    assert got.get("Karim Benali") == "secrétaire général du ministère"
+    assert "Clara Rojas" not in got  # named with no title: the model's label is not enough
+
+
+def test_a_topic_that_names_a_kind_of_context_needs_that_context_in_the_chunk() -> None:
+    reply = ChunkExtraction(topics=["sanctions", "Rivalries", "sovereignty", "customs data"])
+    found, _ = _ground(reply)  # TEXT: Norland claims sovereignty; no sanction, no rivalry
+    assert found.topics == ["sovereignty", "customs data"]
+    assert found.drops["topic_not_stated"] == 2
 
 
 def test_german_compound_titles_find_the_people_beside_them() -> None:

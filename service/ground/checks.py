@@ -43,7 +43,7 @@ from service.extract import SHORT_MAX, ChunkExtraction
 from service.ground.agreements import check_agreement, stated_agreements
 from service.ground.base import Found, Numbered, clean_field, evidence, stated_value
 from service.ground.locate import foreign_script
-from service.ground.notes import rank_notes
+from service.ground.notes import context_topic_stated, rank_notes
 from service.ground.participants import check_participant, listed_sides, persons, titled_people
 from service.schema import Event, GeopoliticalNote
 
@@ -81,6 +81,10 @@ def ground_chunk(
         # a topic as long as the schema allows was cut there by the grammar, mid-word
         if t and len(t) < SHORT_MAX and not foreign_script(t, doc.source_text)
     ]
+    unstated = [t for t in found.topics if not context_topic_stated(t, numbered, doc.language)]
+    if unstated:
+        found.drops["topic_not_stated"] += len(unstated)
+        found.topics = [t for t in found.topics if t not in unstated]
     if reply.event is not None:
         event = Event(
             name=stated_value(reply.event.name, doc),

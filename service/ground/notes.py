@@ -9,7 +9,7 @@ from service.clean import CleanDocument
 from service.extract import ChunkExtraction
 from service.ground.base import Found, Numbered
 from service.lexicon import lexicon
-from service.text import Sentence
+from service.text import Sentence, fold
 
 # Per chunk. Chosen on the tune split (notes recall 4: 0.600, 5: 0.622, 6: 0.600); the gold
 # annotations hold 4.4 notes per article.
@@ -94,6 +94,25 @@ def is_heading(s: Sentence, source: str) -> bool:
         and (after[:1] in ("\n", "<") or (not after and s.span.end + _EDGE >= len(source)))
         and "\n" not in inside
     )
+
+
+def context_topic_stated(topic: str, numbered: Numbered, language: str) -> bool:
+    """A topic that names a kind of context (the prompt's note kinds: "sanctions", "alliances",
+    "security" …) is kept only when the chunk mentions that kind in the article's language or
+    English: a small model echoes the kinds it was shown as topics of an article that has none
+    (a Polish energy story given "sanctions" and "alliances"). Any other topic passes."""
+    key = "_".join(fold(topic).split())
+    kind = next((k for k in lexicon().context if key in _forms(k)), None)
+    if kind is None:
+        return True
+    return any(kind in context_classes(s.text, language) for s in numbered.items)
+
+
+def _forms(kind: str) -> set[str]:
+    """A context kind's name and its English plural ("rivalry", "rivalries"; "alliance",
+    "alliances"; "sanctions", "sanction")."""
+    stem = kind.removesuffix("s")
+    return {kind, stem, stem + "s", stem.removesuffix("y") + "ies"}
 
 
 _QUESTION = re.compile(r"[?¿][\"'”’»)\]]*\s*$")

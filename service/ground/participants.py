@@ -222,7 +222,19 @@ def check_participant(
     affiliation = clean_field(p.affiliation)
     if affiliation and not _usable_side(affiliation, doc):
         affiliation = None  # not stated, or a document or headline rather than a side
-    if name and role and _generic(role) and not affiliation:
+    if (
+        name
+        and role
+        and _generic(role)
+        and (_is_person(name, mentions) or _looks_like_name(name, s))
+        and (titled := _title_beside(name, s, apposition=True))
+    ):
+        # A person the model filed as a "delegation" or "official", whom the sentence gives a
+        # title ("… conduite par le secrétaire général du ministère, Karim Benali"): the person,
+        # with that title. A name with no title stays a side's stand-in or is dropped below (a
+        # hostage the model filed as "official" is no participant).
+        role = titled
+    elif name and role and _generic(role) and not affiliation:
         affiliation, name = name, None  # "Itaipu", role "delegation": a side, not a person
     elif name and role and _generic(role):
         if has_title_word(name) and not _is_person(name, mentions):
@@ -529,9 +541,10 @@ def _side_before(before: str) -> str | None:
     return None
 
 
-def _title_beside(name: str, s: Sentence) -> str | None:
+def _title_beside(name: str, s: Sentence, apposition: bool = False) -> str | None:
     """A title written directly before ``name`` ("Minister Ana Lind") or right after it as an
-    apposition ("Ana Lind, the foreign minister of …"); ``None`` when there is none."""
+    apposition ("Ana Lind, the foreign minister of …"); with ``apposition``, also a title the
+    name follows after a comma ("the foreign minister, Ana Lind"); ``None`` when there is none."""
     text = fold(s.text)
     at = text.find(fold(name))
     if at < 0:
@@ -548,7 +561,7 @@ def _title_beside(name: str, s: Sentence) -> str | None:
             continue
         gap_before = text[where + len(ft) : at]
         gap_after = text[after:where]
-        if where < at and len(gap_before) <= 3 and not gap_before.strip(" 's’"):
+        if where < at and len(gap_before) <= 3 and not gap_before.strip(" 's’" + "," * apposition):
             return t
         if where >= after and _AFTER_NAME.fullmatch(gap_after):
             return t

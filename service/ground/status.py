@@ -81,6 +81,9 @@ def _document_subject(before: str) -> bool:
 
 
 _FINAL = ("rejected", "failed")
+# Cues that name the talks themselves ("negotiations", "discussions"): a final cue after the
+# agreement's title (rejected, failed) says how they ended.
+_PROCESS = ("under_negotiation", "discussed")
 # Outcomes that a future auxiliary before the cue turns into an announcement.
 _DONE = ("signed", "agreed_in_principle")
 
@@ -103,17 +106,26 @@ def read_status(model_status: str, text: str, title: str | None = None) -> str:
     at = _locate(title, text) if title else -1
     if at >= 0:
         lo, hi = _clause(text, at)
-        placed = [(lo + pos, _AS_STATUS.get(c, c)) for pos, c in placed_cues(text[lo:hi], title)]
+        placed = [(lo + pos, c) for pos, c in placed_cues(text[lo:hi], title)]
         # The verb that governs the title usually comes before it ("agreed to propose a joint
         # patrol", "signed a memorandum"): the nearest cue before it, else the nearest after.
         if lexicon().agreement_nouns.match(text, at):
             # the title opens with a noun that is a cue too: "[aprovou a] proposta para …" is
             # what the proposal is, not what happened to it
             placed = [(pos, c) for pos, c in placed if pos != at]
+        noun = lexicon().agreement_nouns.search(text, at, at + len(title))
+        if noun is not None:
+            # likewise its document noun further in ("Litewska propozycja [została odrzucona]")
+            placed = [(pos, c) for pos, c in placed if pos != noun.start()]
         before = sorted(((at - pos, c) for pos, c in placed if pos <= at), key=lambda x: x[0])
         after = sorted(((pos - at, c) for pos, c in placed if pos > at), key=lambda x: x[0])
+        if before and before[0][1] in _PROCESS and any(c in _FINAL for _, c in after):
+            # "the negotiations on renewing the agreement failed": the talks are the subject,
+            # the verb after the title says how they ended
+            return _AS_STATUS.get(c := next(c for _, c in after if c in _FINAL), c)
         if before or after:
-            return (before or after)[0][1]
+            c = (before or after)[0][1]
+            return _AS_STATUS.get(c, c)
     found = [_AS_STATUS.get(c, c) for c in cues(text, title)]
     if not found or model_status in found:
         return model_status
