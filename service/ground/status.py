@@ -113,7 +113,7 @@ def read_status(model_status: str, text: str, title: str | None = None) -> str:
             # the title opens with a noun that is a cue too: "[aprovou a] proposta para …" is
             # what the proposal is, not what happened to it
             placed = [(pos, c) for pos, c in placed if pos != at]
-        noun = lexicon().agreement_nouns.search(text, at, at + len(title))
+        noun = lexicon().agreement_nouns.search(text, at, at + len(title or ""))
         if noun is not None:
             # likewise its document noun further in ("Litewska propozycja [została odrzucona]")
             placed = [(pos, c) for pos, c in placed if pos != noun.start()]
