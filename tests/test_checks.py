@@ -701,6 +701,42 @@ def test_countries_listed_in_a_sentence_of_taking_part_are_delegations(
         ),
         # The title not written: any cue of the sentence, as before.
         ("signed", "Pax Silica", "The declaration was endorsed by both sides.", "endorsed"),
+        # A cue after another named document is that document's, not this one's.
+        (
+            "discussed",
+            "Acquisition and Cross-Servicing Agreement",
+            "The Acquisition and Cross-Servicing Agreement would build on the Reciprocal Access "
+            "Agreement the two countries signed in 2024.",
+            "discussed",
+        ),
+        (
+            "discussed",
+            "Reciprocal Access Agreement",
+            "The Acquisition and Cross-Servicing Agreement would build on the Reciprocal Access "
+            "Agreement the two countries signed in 2024.",
+            "signed",
+        ),
+        # The title's own noun right after it, or a lowercase back-reference, is no other one.
+        ("signed", "Pax Silica", "The Pax Silica Declaration was endorsed.", "endorsed"),
+        (
+            "discussed",
+            "Harbour Accord",
+            "The Harbour Accord, as the pact is known, was signed on Monday.",
+            "signed",
+        ),
+        # Italian cues (service/lexicon/it.yaml).
+        (
+            "signed",
+            "pacchetto di aiuti",
+            "Resta invece aperta la trattativa sul pacchetto di aiuti.",
+            "under_negotiation",
+        ),
+        (
+            "signed",
+            "proposta tunisina",
+            "Roma e Bruxelles hanno respinto la proposta tunisina.",
+            "rejected",
+        ),
     ],
 )
 def test_status_is_read_from_the_clause_that_names_the_agreement(
@@ -1156,3 +1192,70 @@ def test_where_adjectives_follow_the_noun_a_word_before_it_is_no_modifier() -> N
     assert document_phrase(s, "es") == "financiamiento internacional"
     s = [Sentence(Span(0, 1), "The ministers discussed a digital trade agreement.")]
     assert document_phrase(s, "en") == "digital trade agreement"
+
+
+def test_a_near_miss_title_becomes_the_document_phrase_the_sentence_writes() -> None:
+    text = (
+        "Ministers noted progress in negotiations on an upgrade of the Indonesia–Australia "
+        "Comprehensive Economic Partnership Agreement and agreed to conclude the review."
+    )
+    title = "Agreement on the Indonesia–Australia Comprehensive Economic Partnership Agreement"
+    reply = ChunkExtraction(
+        agreements=[XAgreement(title=title, sentences=[1], status="agreed_in_principle")]
+    )
+    [a] = _ground(reply, _doc(text))[0].agreements
+    # the article's words, so the status is read where they stand: the talks go on
+    assert a.title == "Indonesia–Australia Comprehensive Economic Partnership Agreement"
+    assert a.status == "under_negotiation"
+
+
+def test_a_proposal_that_was_only_discussed_is_proposed() -> None:
+    text = "Ministers discussed Australia's proposal for a regional climate finance facility."
+    title = "proposal for a regional climate finance facility"
+    reply = ChunkExtraction(agreements=[XAgreement(title=title, sentences=[1], status="signed")])
+    [a] = _ground(reply, _doc(text))[0].agreements
+    assert a.status == "proposed"
+    text = "Ministers rejected Australia's proposal for a regional climate finance facility."
+    [a] = _ground(reply, _doc(text))[0].agreements
+    assert a.status == "rejected"
+
+
+@pytest.mark.parametrize(
+    ("dateline", "agency"),
+    [
+        ("MANILA, Dec 8 (Reuters) - ", "Reuters"),
+        ("ROMA (ANSA) - ", "ANSA"),
+        ("BERLIN (dpa) – ", "dpa"),
+    ],
+)
+def test_the_news_agency_of_a_dateline_is_no_participant(dateline: str, agency: str) -> None:
+    text = f"{dateline}Foreign Minister Tomas Berg met the delegation of Norland on Monday."
+    reply = ChunkExtraction(
+        participants=[
+            XParticipant(name=agency, role="delegation", sentence=1),
+            XParticipant(name="Tomas Berg", role="Foreign Minister", sentence=1),
+        ]
+    )
+    found, _ = _ground(reply, _doc(text))
+    assert [p.name for p in found.participants] == ["Tomas Berg"]
+    assert found.drops["news_agency_credit"] == 1
+
+
+def test_a_title_given_as_the_affiliation_is_no_side() -> None:
+    text = "Philippine Defence Secretary Ramon Castillo met the Japanese delegation in Manila."
+    reply = ChunkExtraction(
+        participants=[
+            XParticipant(
+                name="Ramon Castillo",
+                role="Defence Secretary",
+                affiliation="Philippine Defence Secretary",
+                sentence=1,
+            )
+        ]
+    )
+    [p] = _ground(reply, _doc(text))[0].participants
+    assert p.name == "Ramon Castillo" and p.affiliation is None  # no country named as such
+    # where the article writes the country, the nationality adjective of the title names it
+    text += " The Philippines and Japan agreed to hold drills."
+    [p] = _ground(reply, _doc(text))[0].participants
+    assert p.affiliation == "Philippines"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.lexicon import alternation, lexicon
+from service.lexicon import alternation, country_of, lexicon
 
 # Few letters, so entries share prefixes and texts contain them often.
 _letters = st.sampled_from("abAB ,-é")
@@ -44,3 +45,24 @@ def test_country_names_match_whole_and_longest() -> None:
     text = "Leaders of South Africa, Guinea-Bissau and Niger met in Nigeria."
     found = [m.group() for m in territories.finditer(text)]
     assert found == ["South Africa", "Guinea-Bissau", "Niger", "Nigeria"]
+
+
+@pytest.mark.parametrize(
+    ("adjective", "country"),
+    [
+        ("Philippine", "Philippines"),
+        ("Japanese", "Japan"),
+        ("Australian", "Australia"),  # not Austria
+        ("Austrian", "Austria"),  # not Australia
+        ("mauritanien", "Mauritanie"),
+        ("brasileiro", "Brasil"),
+        ("tunisino", "Tunisia"),
+    ],
+)
+def test_a_nationality_adjective_names_its_country(adjective: str, country: str) -> None:
+    assert country in country_of(adjective)
+
+
+@pytest.mark.parametrize("word", ["Guinean", "French", "Defence", "Secretary", "Trade", "Foreign"])
+def test_words_that_name_no_single_country_give_none(word: str) -> None:
+    assert country_of(word) == ()

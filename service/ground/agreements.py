@@ -6,11 +6,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from rapidfuzz import fuzz
+
 from service.candidates import POSTPOSED_LANGUAGES as _POSTPOSED
 from service.clean import CleanDocument
 from service.extract import XAgreement
 from service.ground.base import (
     FUNCTION_WORDS,
+    PHRASE_MATCH,
     PHRASE_STOP,
     PREPOSITIONS,
     Found,
@@ -58,7 +61,7 @@ def document_phrases(text: str, language: str = "en") -> Iterator[str]:
     breaks = lexicon().phrase_breaks(language)
     for m in lexicon().document_nouns(language).finditer(text):
         start = m.start()
-        left = list(re.finditer(r"[\w’'.-]+", text[:start]))
+        left = list(re.finditer(r"[\w’'.–-]+", text[:start]))  # "Indonesia–Australia" is a word
         for w in reversed(left[-4:]):
             if (
                 w.group()[0].isupper()
@@ -189,6 +192,8 @@ def check_agreement(
     if not numbered.owns(min(sentences, key=lambda s: s.span.start)):
         return None
     text = " ".join(s.text for s in sentences)
+    if grounded and fold(title) not in fold(text):
+        title = _as_written(title, text, doc.language)
     if lexicon().meeting_nouns.search(title) and not lexicon().agreement_nouns.search(title):
         found.drops["meeting_not_agreement"] += 1
         return None
@@ -227,6 +232,8 @@ def check_agreement(
         found.drops["no_outcome"] += 1
         return None
     status = read_status(a.status, text, title)
+    if status == "discussed" and _a_proposal(title):
+        status = "proposed"  # "discussed Australia's proposal for …": still a proposal
     if status == "signed" and not cues(text, title) and _is_headline(sentences, doc):
         # The article is the document its headline names: signed when it closes with a signing
         # formula ("Signed at Kuala Lumpur on …", "Assinado em …"), else what it shows is its
@@ -240,6 +247,35 @@ def check_agreement(
         evidence=[evidence(doc, s) for s in sorted(sentences, key=lambda s: s.span.start)],
         grounded=grounded,
     )
+
+
+def _a_proposal(title: str) -> bool:
+    """The document is a proposal: its title has a document noun that is a proposal cue
+    ("Proposal for a regional climate finance facility", "proposta de …", "Litewska
+    propozycja")."""
+    lex = lexicon()
+    proposed = lex.status.get("proposed")
+    return proposed is not None and any(
+        lex.agreement_nouns.match(title, m.start()) for m in proposed.finditer(title)
+    )
+
+
+def _as_written(title: str, text: str, language: str) -> str:
+    """The document phrase of ``text`` that the model's near-miss ``title`` names, in the
+    article's words ("Agreement on the Indonesia–Australia Comprehensive Economic Partnership
+    Agreement" → "Indonesia–Australia Comprehensive Economic Partnership Agreement"), so the
+    editor finds it and the status is read where it is written; the title itself when no
+    phrase is that close."""
+    best = max(
+        document_phrases(text, language),
+        key=lambda p: (fuzz.partial_ratio(fold(p), fold(title)), len(p)),
+        default=None,
+    )
+    if best is None or len(best.split()) < 2 or len(best) < len(title) / 2:
+        return title
+    if fuzz.partial_ratio(fold(best), fold(title)) < PHRASE_MATCH:
+        return title
+    return best
 
 
 def head_phrase(title: str, language: str = "en") -> str | None:

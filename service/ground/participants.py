@@ -19,7 +19,7 @@ from service.ground.base import (
     share_in,
 )
 from service.ground.locate import is_stated
-from service.lexicon import lexicon, stop_words
+from service.lexicon import country_of, lexicon, stop_words
 from service.merge import ALIASES, key
 from service.schema import Participant
 from service.text import Sentence, fold, words
@@ -61,15 +61,41 @@ SIGNATURE_WORDS = 12
 
 
 def _usable_side(side: str, doc: CleanDocument) -> bool:
-    """A side as the article states it: written there, no document or headline, and no phrase
-    cut off mid-way ("Fuerzas de seguridad regionales con" ends in a function word)."""
+    """A side as the article states it: written there, no title, document or headline, and no
+    phrase cut off mid-way ("Fuerzas de seguridad regionales con" ends in a function word)."""
     last = words(side.casefold())[-1:]
+    lex = lexicon()
+    if lex.head_title(side) and not (
+        lex.bodies.search(side) or lex.organisation_words.search(side)
+    ):
+        return False  # a title given as the side ("Philippine Defence Secretary"): a role
     return (
         is_stated(side, doc)
         and not lexicon().agreement_nouns.search(side)
         and len(side.split()) <= 6
         and not (last and last[0] in FUNCTION_WORDS | PREPOSITIONS | stop_words(doc.language))
     )
+
+
+# A dateline: a line that opens with a place in capitals, maybe a date, then the news agency
+# in parentheses and a dash ("MANILA, Dec 8 (Reuters) -", "ROMA (ANSA) -", "BERLIN (dpa) –").
+_DATELINE = re.compile(
+    r"^[^\W\d_a-z][^\W\d_a-z\s'’.-]*(?:[\s'’.-]+[^\W\d_a-z][^\W\d_a-z\s'’.-]*){0,3}"
+    r"(?:\s*,[^()\n]{1,30})?\s*\(([^()\n]{2,40})\)\s*[-–—]",
+    re.M,
+)
+
+
+@lru_cache(maxsize=8)
+def dateline_credits(text: str) -> frozenset[str]:
+    """The news agencies the article's datelines credit (keys, as ``merge.key`` folds names):
+    the source of the story, never a participant in it."""
+    out: set[str] = set()
+    for m in _DATELINE.finditer(text):
+        for part in re.split(r"[/,;]| and ", m.group(1)):
+            if part.strip():
+                out.add(key(part))
+    return frozenset(out)
 
 
 def has_title_word(text: str) -> bool:
@@ -220,6 +246,10 @@ def check_participant(
         return None
     name, role = split_name(clean_field(p.name), clean_field(p.role))
     affiliation = clean_field(p.affiliation)
+    credits = dateline_credits(doc.view.text)
+    if key(name or "") in credits or (not name and key(affiliation or "") in credits):
+        found.drops["news_agency_credit"] += 1  # "ROMA (ANSA) -": who reports, not who took part
+        return None
     if affiliation and not _usable_side(affiliation, doc):
         affiliation = None  # not stated, or a document or headline rather than a side
     if (
@@ -285,6 +315,11 @@ def check_participant(
         and not (affiliation and _side_in(affiliation, beside))
     ):
         affiliation = beside  # the side written beside the name wins over one guessed
+    if name and not affiliation:
+        # "Philippine Defence Secretary Ramon Castillo": in the role, or the title as written
+        affiliation = _side_of_adjective(role or "", doc) or _side_of_adjective(
+            _title_beside(name, s) or "", doc
+        )
     if not name and not _is_role(role, affiliation):
         found.drops["not_a_participant"] += 1
         return None
@@ -367,7 +402,7 @@ def titled_people(
                 Participant(
                     name=name,
                     role=clean_field(role),
-                    affiliation=_side_beside(name, role, s),
+                    affiliation=_side_beside(name, role, s) or _side_of_adjective(role, doc),
                     evidence=[evidence(doc, s)],
                 )
             )
@@ -514,6 +549,20 @@ _SIDE_OWNS = re.compile(
     r"(?P<side>[^,;:()'’]{2,60}?)['’]s\s+"
     r"(?P<title>[^\W\d_][\w-]*(?:\s+[^\W\d_][\w-]*){0,3})\s+$"
 )
+
+
+def _side_of_adjective(role: str, doc: CleanDocument) -> str | None:
+    """The country a nationality adjective in the title names, as the article writes it
+    ("Japanese Defence Minister" → "Japan", "ministre mauritanien des Pêches" → "Mauritanie"),
+    or ``None`` (no such adjective, or its country's name is not in the article)."""
+    function = FUNCTION_WORDS | stop_words(doc.language)
+    for w in words(role):
+        if w.casefold() in function or has_title_word(w):
+            continue
+        for country in country_of(w):
+            if _usable_side(country, doc):
+                return country
+    return None
 
 
 def _side_before(before: str) -> str | None:

@@ -117,8 +117,11 @@ def read_status(model_status: str, text: str, title: str | None = None) -> str:
         if noun is not None:
             # likewise its document noun further in ("Litewska propozycja [została odrzucona]")
             placed = [(pos, c) for pos, c in placed if pos != noun.start()]
+        # A cue after another named document belongs to that one ("X would build on the
+        # Reciprocal Access Agreement the two countries signed in 2024": signed is the other's).
+        other = _other_document(text, at + len(title or ""), hi)
         before = sorted(((at - pos, c) for pos, c in placed if pos <= at), key=lambda x: x[0])
-        after = sorted(((pos - at, c) for pos, c in placed if pos > at), key=lambda x: x[0])
+        after = sorted(((pos - at, c) for pos, c in placed if at < pos < other), key=lambda x: x[0])
         if before and before[0][1] in _PROCESS and any(c in _FINAL for _, c in after):
             # "the negotiations on renewing the agreement failed": the talks are the subject,
             # the verb after the title says how they ended
@@ -126,6 +129,7 @@ def read_status(model_status: str, text: str, title: str | None = None) -> str:
         if before or after:
             c = (before or after)[0][1]
             return _AS_STATUS.get(c, c)
+        text = text[:other] + " " + text[hi:]  # the other document's cues are not this one's
     found = [_AS_STATUS.get(c, c) for c in cues(text, title)]
     if not found or model_status in found:
         return model_status
@@ -134,6 +138,32 @@ def read_status(model_status: str, text: str, title: str | None = None) -> str:
 
 def _locate(title: str, text: str) -> int:
     return fold(text).find(fold(title))
+
+
+_CAPITALISED = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def _other_document(text: str, start: int, end: int) -> int:
+    """Where the first document noun of ``text[start:end]`` that belongs to another named
+    document begins (a capitalised noun next to another capitalised word: "the Reciprocal Access
+    Agreement", "o Acordo de Itaipu"), else ``end``. A noun written in lowercase ("as the pact is
+    formally known") refers back to the one already named."""
+    for m in lexicon().agreement_nouns.finditer(text, start, end):
+        if not text[m.start()].isupper() or not text[start : m.start()].strip():
+            continue  # lowercase, or the title's own noun right after it ("Pax Silica Declaration")
+        left = _CAPITALISED.findall(text[max(start, m.start() - 40) : m.start()])
+        right = re.match(r"\s+(?:\w+\s+)?([^\W\d_])", text[_word_end(text, m.end()) : end])
+        if (left and left[-1][0].isupper() and text[: m.start()].rstrip().endswith(left[-1])) or (
+            right and right.group(1).isupper()
+        ):
+            return m.start()
+    return end
+
+
+def _word_end(text: str, at: int) -> int:
+    while at < len(text) and (text[at].isalnum() or text[at] in "-'’"):
+        at += 1
+    return at
 
 
 def _clause(text: str, at: int) -> tuple[int, int]:

@@ -270,3 +270,55 @@ def stop_words(language: str) -> frozenset[str]:
             continue
         found.update(w.casefold() for w in module.STOP_WORDS)
     return frozenset(found)
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> tuple[tuple[str, str, str], ...]:
+    """``(casefolded name, code, name)`` of every country (CLDR two-letter territory codes)
+    whose name is one word, in English and the lexicon languages."""
+    out: set[tuple[str, str, str]] = set()
+    for code in {"en", *lexicon().languages}:
+        try:
+            names = Locale.parse(code).territories
+        except (UnknownLocaleError, ValueError):
+            continue
+        for territory, name in names.items():
+            if len(territory) == 2 and territory.isalpha() and len(name.split()) == 1:
+                out.add((name.casefold(), territory, name))
+    return tuple(sorted(out))
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+@lru_cache(maxsize=4096)
+def country_of(adjective: str) -> tuple[str, ...]:
+    """The names of the country a nationality adjective names ("Philippine" → "Philippines",
+    "Philippinen", …; "Japanese" → "Japan", …; "mauritanien" → "Mauritanie", …), from CLDR
+    country names in English and the lexicon languages, closest first: the country with a
+    one-word name sharing the longest prefix with it, of at least four letters and all but the
+    last two of the shorter word. Empty when none does or two countries tie ("Guinean": Guinea,
+    Guinea-Bissau); CLDR has no adjectives, so irregular ones ("French", "Dutch") give none."""
+    w = adjective.casefold()
+    if len(w) < 4:
+        return ()
+    found: dict[str, list[tuple[int, str]]] = {}
+    for folded, code, name in _country_names():
+        n = _shared_prefix(w, folded)
+        if n >= 4 and n >= min(len(w), len(folded)) - 2:
+            found.setdefault(code, []).append((n, name))
+    if not found:
+        return ()
+    top = {code: max(n for n, _ in names) for code, names in found.items()}
+    best = max(top.values())
+    winners = [code for code, n in top.items() if n == best]
+    if len(winners) != 1:
+        return ()
+    names = sorted(found[winners[0]], key=lambda x: (-x[0], x[1]))
+    return tuple(dict.fromkeys(name for _, name in names))
