@@ -65,13 +65,15 @@ def _usable_side(side: str, doc: CleanDocument) -> bool:
     phrase cut off mid-way ("Fuerzas de seguridad regionales con" ends in a function word)."""
     last = words(side.casefold())[-1:]
     lex = lexicon()
-    if lex.head_title(side) and not (
+    # a title given as the side ("Philippine Defence Secretary") is a role, unless a body or
+    # organisation word makes it one ("Office of the Trade Representative")
+    a_title = lex.head_title(side) and not (
         lex.bodies.search(side) or lex.organisation_words.search(side)
-    ):
-        return False  # a title given as the side ("Philippine Defence Secretary"): a role
+    )
     return (
-        is_stated(side, doc)
-        and not lexicon().agreement_nouns.search(side)
+        not a_title
+        and is_stated(side, doc)
+        and not lex.agreement_nouns.search(side)
         and len(side.split()) <= 6
         and not (last and last[0] in FUNCTION_WORDS | PREPOSITIONS | stop_words(doc.language))
     )
@@ -316,10 +318,7 @@ def check_participant(
     ):
         affiliation = beside  # the side written beside the name wins over one guessed
     if name and not affiliation:
-        # "Philippine Defence Secretary Ramon Castillo": in the role, or the title as written
-        affiliation = _side_of_adjective(role or "", doc) or _side_of_adjective(
-            _title_beside(name, s) or "", doc
-        )
+        affiliation = _side_of_adjective(name, role, s, doc)
     if not name and not _is_role(role, affiliation):
         found.drops["not_a_participant"] += 1
         return None
@@ -402,7 +401,8 @@ def titled_people(
                 Participant(
                     name=name,
                     role=clean_field(role),
-                    affiliation=_side_beside(name, role, s) or _side_of_adjective(role, doc),
+                    affiliation=_side_beside(name, role, s)
+                    or _side_of_adjective(name, role, s, doc),
                     evidence=[evidence(doc, s)],
                 )
             )
@@ -551,17 +551,19 @@ _SIDE_OWNS = re.compile(
 )
 
 
-def _side_of_adjective(role: str, doc: CleanDocument) -> str | None:
-    """The country a nationality adjective in the title names, as the article writes it
-    ("Japanese Defence Minister" → "Japan", "ministre mauritanien des Pêches" → "Mauritanie"),
-    or ``None`` (no such adjective, or its country's name is not in the article)."""
+def _side_of_adjective(name: str, role: str | None, s: Sentence, doc: CleanDocument) -> str | None:
+    """The country a nationality adjective names in the person's role or in the title written
+    beside the name, as the article writes that country ("Philippine Defence Secretary Ramon
+    Castillo" → "Philippines", "ministre mauritanien des Pêches" → "Mauritanie"); ``None`` when
+    there is no such adjective or the article does not name its country."""
     function = FUNCTION_WORDS | stop_words(doc.language)
-    for w in words(role):
-        if w.casefold() in function or has_title_word(w):
-            continue
-        for country in country_of(w):
-            if _usable_side(country, doc):
-                return country
+    for title in (role, _title_beside(name, s)):
+        for w in words(title or ""):
+            if w.casefold() in function or has_title_word(w):
+                continue
+            for country in country_of(w):
+                if _usable_side(country, doc):
+                    return country
     return None
 
 

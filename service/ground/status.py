@@ -129,7 +129,8 @@ def read_status(model_status: str, text: str, title: str | None = None) -> str:
         if before or after:
             c = (before or after)[0][1]
             return _AS_STATUS.get(c, c)
-        text = text[:other] + " " + text[hi:]  # the other document's cues are not this one's
+        if other < hi:
+            text = text[:other] + " " + text[hi:]  # the other document's cues are not this one's
     found = [_AS_STATUS.get(c, c) for c in cues(text, title)]
     if not found or model_status in found:
         return model_status
